@@ -1,0 +1,47 @@
+/*
+ * What the backend-neutral GPU pipelines (backends/gpu/*.c, compiled into every GPU module) need
+ * from a device backend (OpenCL, CUDA, HIP): launch a kernel of kernels/ by id and I/O dtype, and
+ * hand out context-owned workspace. The sequence of launches, grid shapes and workspace layout of
+ * every operator lives once in backends/gpu/; a backend implements only this table.
+ */
+#ifndef SSMIX_GPU_DEVICE_H
+#define SSMIX_GPU_DEVICE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ssmix_backend.h"
+#include "gpu_kernels.h" /* enum ssmix_kernel_id: one entry per kernel of kernels/ */
+
+typedef enum ssmix_karg_kind {
+    SSMIX_KARG_BUF = 0, /* a buffer handle (view.native or workspace) */
+    SSMIX_KARG_I64 = 1,
+    SSMIX_KARG_I32 = 2,
+    SSMIX_KARG_F32 = 3
+} ssmix_karg_kind;
+
+typedef struct ssmix_karg {
+    ssmix_karg_kind kind;
+    union {
+        void *buf; /* NULL allowed for an absent optional tensor: the kernel gets a dummy */
+        int64_t i64;
+        int32_t i32;
+        float f32;
+    } v;
+} ssmix_karg;
+
+typedef struct ssmix_gpu_device {
+    void *impl;
+    /* Launch `kernel` compiled for I/O dtype `io` on groups[0..2] work-groups of local[0..2]
+     * work-items, with `local_bytes` of dynamic local memory (0 unless the kernel declares it). */
+    ssmix_status (*launch)(void *impl, ssmix_kernel_id kernel, ssmix_dtype io, const size_t groups[3],
+                           const size_t local[3], size_t local_bytes, int nargs, const ssmix_karg *args);
+    /* Largest work-group size this device allows for `kernel` (queried, never assumed). */
+    ssmix_status (*max_group_size)(void *impl, ssmix_kernel_id kernel, ssmix_dtype io, size_t *size);
+    /* Context-owned scratch of at least `bytes`, valid until the next call on this context;
+     * the pipeline carves it into pieces with byte offsets passed as kernel arguments. */
+    ssmix_status (*workspace)(void *impl, size_t bytes, void **native);
+    size_t local_mem_bytes; /* per work-group */
+} ssmix_gpu_device;
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * The kernel dialect: kernels/ is written once in the restricted C below and compiled as
+ *   - OpenCL C 1.2 (by the OpenCL driver at run time; the source is embedded in the module),
+ *   - CUDA C++ (nvcc, ahead of time), and HIP C++ (hipcc, ahead of time).
+ * Kernel bodies use only these macros/types plus plain C; anything target-specific belongs here.
+ *
+ * Rules for kernel code
+ * - Kernels: `KERNEL void KNAME(name)(...)`. Buffer arguments are `GLOBAL T *base, i64 base_off`
+ *   pairs (OpenCL cannot offset a cl_mem on the host); index with 64-bit arithmetic.
+ * - Work-group arrays are declared at kernel scope with `SHARED T a[N];` and passed to device
+ *   functions as `LOCAL T *`. Device functions are `DEVICE`.
+ * - No warp/subgroup width is assumed anywhere: PoCL has no subgroups, CDNA waves are 64 wide,
+ *   NVIDIA and RDNA 32. Reductions go through local memory and BARRIER().
+ * - I/O dtype is a compile-time choice: SSMIX_IO_DTYPE 0 = f32, 1 = f16, 2 = bf16. io_t is its
+ *   storage type; LOAD_IO/STORE_IO convert to/from float (round to nearest even on store).
+ */
+#ifndef SSMIX_KERNEL_DIALECT_H
+#define SSMIX_KERNEL_DIALECT_H
+
+#ifndef SSMIX_IO_DTYPE
+#define SSMIX_IO_DTYPE 0
+#endif
+
+#if defined(__OPENCL_VERSION__) || defined(__OPENCL_C_VERSION__)
+/* ------------------------------------------------------------------ OpenCL C 1.2 */
+#define SSMIX_TARGET_OPENCL 1
+#define KERNEL __kernel
+#define GLOBAL __global
+#define LOCAL __local
+#define SHARED __local
+#define DEVICE static inline
+#define RESTRICT restrict
+#define BARRIER() barrier(CLK_LOCAL_MEM_FENCE)
+#define LID(d) ((int)get_local_id(d))
+#define LSIZE(d) ((int)get_local_size(d))
+#define GID(d) ((i64)get_group_id(d))
+#define NGROUPS(d) ((i64)get_num_groups(d))
+#define KNAME(n) n
+typedef long i64;
+typedef int i32;
+typedef uint u32;
+typedef ushort u16;
+#define EXPF(x) exp(x)
+#define LOGF(x) log(x)
+#define LOG1PF(x) log1p(x)
+#define SQRTF(x) sqrt(x)
+#define FMINF(a, b) fmin(a, b)
+#define FMAXF(a, b) fmax(a, b)
+#define FABSF(x) fabs(x)
+#define F32_BITS(x) as_uint(x)
+#define BITS_F32(u) as_float(u)
+#define INFINITY_F INFINITY
+DEVICE float ssmix_f16_load(const GLOBAL u16 *p, i64 i) { return vload_half(i, (const GLOBAL half *)p); }
+DEVICE void ssmix_f16_store(GLOBAL u16 *p, i64 i, float v) { vstore_half_rte(v, i, (GLOBAL half *)p); }
+
+#elif defined(__CUDACC__) || defined(__HIPCC__)
+/* ------------------------------------------------------------------ CUDA C++ / HIP C++ */
+#if defined(__HIPCC__)
+#define SSMIX_TARGET_HIP 1
+#include <hip/hip_runtime.h>
+#include <hip/hip_fp16.h>
+#else
+#define SSMIX_TARGET_CUDA 1
+#include <cuda_fp16.h>
+#endif
+#define KERNEL extern "C" __global__
+#define GLOBAL
+#define LOCAL
+#define SHARED __shared__
+#define DEVICE static __device__ __forceinline__
+#define RESTRICT __restrict__
+#define BARRIER() __syncthreads()
+#define LID(d) ((int)((d) == 0 ? threadIdx.x : (d) == 1 ? threadIdx.y : threadIdx.z))
+#define LSIZE(d) ((int)((d) == 0 ? blockDim.x : (d) == 1 ? blockDim.y : blockDim.z))
+#define GID(d) ((i64)((d) == 0 ? blockIdx.x : (d) == 1 ? blockIdx.y : blockIdx.z))
+#define NGROUPS(d) ((i64)((d) == 0 ? gridDim.x : (d) == 1 ? gridDim.y : gridDim.z))
+/* One binary holds every dtype variant: names carry a suffix (ssd_chunk_state_bf16). */
+#define SSMIX_PASTE2(a, b) a##b
+#define SSMIX_PASTE(a, b) SSMIX_PASTE2(a, b)
+#if SSMIX_IO_DTYPE == 0
+#define KNAME(n) SSMIX_PASTE(n, _f32)
+#elif SSMIX_IO_DTYPE == 1
+#define KNAME(n) SSMIX_PASTE(n, _f16)
+#else
+#define KNAME(n) SSMIX_PASTE(n, _bf16)
+#endif
+typedef long long i64;
+typedef int i32;
+typedef unsigned int u32;
+typedef unsigned short u16;
+#define EXPF(x) expf(x)
+#define LOGF(x) logf(x)
+#define LOG1PF(x) log1pf(x)
+#define SQRTF(x) sqrtf(x)
+#define FMINF(a, b) fminf(a, b)
+#define FMAXF(a, b) fmaxf(a, b)
+#define FABSF(x) fabsf(x)
+#define F32_BITS(x) __float_as_uint(x)
+#define BITS_F32(u) __uint_as_float(u)
+#define INFINITY_F __int_as_float(0x7f800000)
+DEVICE float ssmix_f16_load(const u16 *p, i64 i) { return __half2float(__ushort_as_half(p[i])); }
+DEVICE void ssmix_f16_store(u16 *p, i64 i, float v) { p[i] = __half_as_ushort(__float2half_rn(v)); }
+
+#else
+#error "kernels/dialect.h: unknown target (expected OpenCL C, CUDA or HIP)"
+#endif
+
+/* ------------------------------------------------------------------ shared by every target */
+
+/* bf16 is a 16-bit integer on every target (OpenCL 1.2 has no bf16 type): widen by shifting,
+ * narrow with round-to-nearest-even on the dropped 16 bits; NaN stays a quiet NaN. */
+DEVICE float ssmix_bf16_load(const GLOBAL u16 *p, i64 i) { return BITS_F32((u32)p[i] << 16); }
+DEVICE void ssmix_bf16_store(GLOBAL u16 *p, i64 i, float v)
+{
+    u32 u = F32_BITS(v);
+    if ((u & 0x7fffffffu) > 0x7f800000u) { p[i] = (u16)((u >> 16) | 0x40u); return; }
+    u += 0x7fffu + ((u >> 16) & 1u);
+    p[i] = (u16)(u >> 16);
+}
+
+#if SSMIX_IO_DTYPE == 0
+typedef float io_t;
+#define LOAD_IO(p, i) ((p)[i])
+#define STORE_IO(p, i, v) ((p)[i] = (v))
+#elif SSMIX_IO_DTYPE == 1
+typedef u16 io_t;
+#define LOAD_IO(p, i) ssmix_f16_load((p), (i))
+#define STORE_IO(p, i, v) ssmix_f16_store((p), (i), (v))
+#elif SSMIX_IO_DTYPE == 2
+typedef u16 io_t;
+#define LOAD_IO(p, i) ssmix_bf16_load((p), (i))
+#define STORE_IO(p, i, v) ssmix_bf16_store((p), (i), (v))
+#else
+#error "SSMIX_IO_DTYPE must be 0 (f32), 1 (f16) or 2 (bf16)"
+#endif
+
+DEVICE float ssmix_sigmoid(float v) { return 1.0f / (1.0f + EXPF(-v)); }
+DEVICE float ssmix_silu(float v) { return v * ssmix_sigmoid(v); }
+/* softplus with the threshold of OPS.md; log1p keeps precision for very negative v. */
+DEVICE float ssmix_softplus(float v) { return v > 20.0f ? v : LOG1PF(EXPF(v)); }
+
+#endif /* SSMIX_KERNEL_DIALECT_H */
