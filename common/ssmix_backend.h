@@ -70,7 +70,8 @@ typedef struct ssmix_ssd_problem {
 
 /* Quasiseparable mixer problem. Direction index 0 = forward (causal), 1 = backward (anti-causal).
  * shared_dirs == 1: dt[1], B[1], C[1] are copies of the [0] views and the [0] gradients receive
- * the sum of both directions ([1] gradient views have present == 0).
+ * the sum of both directions ([1] gradient views have present == 0). Initial states are never
+ * shared: init[1]/dinit[1] belong to the backward direction even when shared_dirs == 1.
  * Canonical orders as for SSD; delta/ddelta are [b][t][h]; D/dD [h][p] as for SSD.
  * At most one of D and delta is present. */
 typedef struct ssmix_qsmix_problem {

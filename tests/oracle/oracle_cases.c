@@ -393,3 +393,64 @@ int qs_run_backward(qs_t *s, const qs_cfg *c)
 }
 
 double qs_loss(const qs_t *s) { return ot_dot(s->dout, s->out); }
+
+/* ---------------------------------------------------------------- random configurations */
+
+static void random_sizes(ot_rng *r, int64_t maxL, int64_t maxP, int64_t maxN, int64_t *b, int64_t *L,
+                         int64_t *H, int64_t *G, int64_t *P, int64_t *N)
+{
+    static const int64_t hs[6] = {1, 2, 3, 4, 6, 8};
+    *H = hs[ot_randint(r, 6)];
+    int64_t divs[8], nd = 0;
+    for (int64_t g = 1; g <= *H; g++)
+        if (*H % g == 0) divs[nd++] = g;
+    *G = divs[ot_randint(r, (int)nd)];
+    *b = 1 + ot_randint(r, 3);
+    *L = 1 + ot_randint(r, (int)maxL);
+    *P = 1 + ot_randint(r, (int)maxP);
+    *N = 1 + ot_randint(r, (int)maxN);
+}
+
+static void random_dt_opts(ot_rng *r, int *softplus, float *dt_min, float *dt_max, int *special)
+{
+    *softplus = ot_uniform(r) < 0.7;
+    *dt_min = 0.0f, *dt_max = INFINITY;
+    int lim = ot_randint(r, 3);
+    if (lim == 1) *dt_min = 1e-3f, *dt_max = 0.1f;
+    if (lim == 2) *dt_min = 0.05f, *dt_max = 0.5f;
+    *special = OT_DT_NORMAL;
+    double u = ot_uniform(r);
+    if (*softplus && lim == 0 && u < 0.3) *special = OT_DT_NEAR20;
+    else if (u < 0.5) *special = OT_DT_SPREAD;
+}
+
+void ssd_cfg_random(ssd_cfg *c, ot_rng *r, int64_t maxL, int64_t maxP, int64_t maxN)
+{
+    int64_t b, L, H, G, P, N;
+    random_sizes(r, maxL, maxP, maxN, &b, &L, &H, &G, &P, &N);
+    ssd_cfg_init(c, b, L, H, G, P, N);
+    c->Q = 1 + ot_randint(r, 64);
+    random_dt_opts(r, &c->softplus, &c->dt_min, &c->dt_max, &c->dt_special);
+    c->D = ot_randint(r, 3);
+    c->z = ot_randint(r, 2);
+    c->bias = ot_randint(r, 2);
+    c->init = ot_randint(r, 2);
+    c->seq = ot_randint(r, 2);
+    c->dfinal = ot_randint(r, 2);
+    c->final = c->dfinal || ot_randint(r, 2);
+}
+
+void qs_cfg_random(qs_cfg *c, ot_rng *r, int64_t maxL, int64_t maxP, int64_t maxN)
+{
+    int64_t b, L, H, G, P, N;
+    random_sizes(r, maxL, maxP, maxN, &b, &L, &H, &G, &P, &N);
+    qs_cfg_init(c, (ssmix_qsmix_mode)ot_randint(r, 2), b, L, H, G, P, N);
+    c->Q = 1 + ot_randint(r, 64);
+    random_dt_opts(r, &c->softplus, &c->dt_min, &c->dt_max, &c->dt_special);
+    c->diag = ot_randint(r, 4);
+    c->z = ot_randint(r, 2);
+    c->bias = ot_randint(r, 2);
+    c->init_f = ot_randint(r, 2);
+    c->init_b = ot_randint(r, 2);
+    c->shared = ot_randint(r, 2);
+}

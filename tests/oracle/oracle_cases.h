@@ -78,6 +78,13 @@ int qs_run_forward(qs_t *s, const qs_cfg *c);
 int qs_run_backward(qs_t *s, const qs_cfg *c);
 double qs_loss(const qs_t *s);
 
+/* ---------------------------------------------------------------- random configurations */
+/* Random sizes (L in 1..maxL, P in 1..maxP, N in 1..maxN, H in {1,2,3,4,6,8} with a random
+ * divisor G, b in 1..3) and random options (D kind, z, dt_bias, softplus, dt_limit, initial
+ * states, seq_idx, final / dfinal, dt distribution). kink_margin is left at 0. */
+void ssd_cfg_random(ssd_cfg *c, ot_rng *r, int64_t maxL, int64_t maxP, int64_t maxN);
+void qs_cfg_random(qs_cfg *c, ot_rng *r, int64_t maxL, int64_t maxP, int64_t maxN);
+
 /* ---------------------------------------------------------------- shared generators */
 /* dt (b,L,H) per OPS.md section 8 (or a special distribution), moved away from kinks. */
 void ot_gen_dt(ot_tensor *dt, const ot_tensor *bias, int softplus, float dt_min, float dt_max,

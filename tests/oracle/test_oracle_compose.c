@@ -218,5 +218,12 @@ int main(int argc, char **argv)
         c.shared = 1, c.diag = 3, c.dt_special = OT_DT_NEAR20;
         run_case(&c, 0, seed++);
     }
+    for (int k = 0; k < 24; k++) { /* random sweep over sizes and options */
+        ot_rng cr;
+        ot_rng_seed(&cr, 92000 + (uint64_t)k);
+        qs_cfg c;
+        qs_cfg_random(&c, &cr, 40, 5, 9);
+        run_case(&c, k % 3 == 0, seed++);
+    }
     return ot_finish();
 }
