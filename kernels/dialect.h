@@ -11,6 +11,11 @@
  *   functions as `LOCAL T *`. Device functions are `DEVICE`.
  * - No warp/subgroup width is assumed anywhere: PoCL has no subgroups, CDNA waves are 64 wide,
  *   NVIDIA and RDNA 32. Reductions go through local memory and BARRIER().
+ * - BARRIER() only at the top level of a kernel or inside loops whose trip count is the same for the
+ *   whole work-group; never inside an if-block, not even a work-group-uniform one: PoCL 3.1 (the CI
+ *   device) silently mis-executes such kernels (observed: values written before a barrier inside
+ *   `if (flag) { BARRIER(); ... }` were not seen after it). Make the barrier unconditional instead.
+ *   A whole work-group may return early before any barrier (uniform early exit).
  * - I/O dtype is a compile-time choice: SSMIX_IO_DTYPE 0 = f32, 1 = f16, 2 = bf16. io_t is its
  *   storage type; LOAD_IO/STORE_IO convert to/from float (round to nearest even on store).
  */
@@ -133,6 +138,56 @@ typedef u16 io_t;
 #else
 #error "SSMIX_IO_DTYPE must be 0 (f32), 1 (f16) or 2 (bf16)"
 #endif
+
+/* Integer helpers (no reliance on overloaded min/max, which differ between the targets). */
+#define IMIN(a, b) ((a) < (b) ? (a) : (b))
+#define IMAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* ------------------------------------------------------------------ tile primitives
+ *
+ * Work-group tiles live in local memory as float arrays. A tile product is computed by the whole
+ * work-group: work-item `lid` of `nthreads` owns the output elements e = lid + r * nthreads,
+ * r = 0 .. SSMIX_TILE_R-1, of a rows x cols tile in row-major order (element e is (e / cols, e % cols)),
+ * and keeps them in a private accumulator array acc[SSMIX_TILE_R]. The host chooses tile shapes with
+ * rows * cols <= nthreads * SSMIX_TILE_R, so any work-group size works (it is queried per device and
+ * kernel, never assumed). SSMIX_TILE is the largest tile edge and k-slab that kernels declare in local
+ * memory; backends/gpu/ssd_pipeline.c mirrors both values. */
+#define SSMIX_TILE 32
+#define SSMIX_TILE_R 4
+
+/* Element (row, col) owned by accumulator slot r of the calling work-item; returns 0 if none. */
+DEVICE int ssmix_tile_elem(int r, int rows, int cols, int *row, int *col)
+{
+    int e = LID(0) + r * LSIZE(0);
+    if (e >= rows * cols) return 0;
+    *row = e / cols;
+    *col = e - (e / cols) * cols;
+    return 1;
+}
+
+/* The inner multiply-accumulate of every tile product:
+ *     acc[r] += sum_{k < K} A[row * a_rs + k * a_ks] * Bt[k * b_ks + col * b_cs]
+ * for the elements (row, col) of a rows x cols output tile owned by this work-item. The operands are
+ * fp32 tiles in local memory with arbitrary element strides (so either operand may be transposed).
+ * The summation order over k is fixed (k ascending), which keeps results bitwise reproducible.
+ * Kernels touch accumulators only through ssmix_tile_elem() and ssmix_tile_mac(), so a target with
+ * matrix units (mma/WMMA, MFMA) may replace the two together with its own fragment layout, provided
+ * every work-item owns at most SSMIX_TILE_R elements of a rows x cols tile and ssmix_tile_elem()
+ * names them. Operand tiles are valid for rows x K and K x cols only (rows/cols up to SSMIX_TILE,
+ * K up to SSMIX_TILE; the local arrays are SSMIX_TILE x SSMIX_TILE, entries beyond need not be 0). */
+DEVICE void ssmix_tile_mac(float *acc, const LOCAL float *A, int a_rs, int a_ks, const LOCAL float *Bt,
+                           int b_ks, int b_cs, int K, int rows, int cols)
+{
+    for (int r = 0; r < SSMIX_TILE_R; ++r) {
+        int row, col;
+        if (!ssmix_tile_elem(r, rows, cols, &row, &col)) break;
+        const LOCAL float *a = A + row * a_rs;
+        const LOCAL float *b = Bt + col * b_cs;
+        float s = acc[r];
+        for (int k = 0; k < K; ++k) s += a[k * a_ks] * b[k * b_ks];
+        acc[r] = s;
+    }
+}
 
 DEVICE float ssmix_sigmoid(float v) { return 1.0f / (1.0f + EXPF(-v)); }
 DEVICE float ssmix_silu(float v) { return v * ssmix_sigmoid(v); }

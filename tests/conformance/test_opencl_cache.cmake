@@ -1,0 +1,95 @@
+# The OpenCL program cache across processes (run by ctest as opencl_program_cache):
+#   cmake -DDRIVER=<ssmix_conformance> -DCACHE_DIR=<fresh dir> -P test_opencl_cache.cmake
+# 1. empty cache: the program is built from source and stored;  2. a second process loads it;
+# 3. a corrupted entry is rejected, rebuilt and rewritten;  4. the rewritten entry loads again;
+# 5. SSMIX_CACHE_DIR=off writes nothing.  Uses the SSMIX_LOG=debug lines of backends/opencl.
+# Prints SSMIX_TEST_SKIPPED (ctest SKIP_REGULAR_EXPRESSION) when no OpenCL device is available.
+if(NOT DRIVER OR NOT CACHE_DIR)
+  message(FATAL_ERROR "DRIVER and CACHE_DIR are required")
+endif()
+file(REMOVE_RECURSE "${CACHE_DIR}")
+set(ENV{SSMIX_LOG} debug)
+set(ENV{SSMIX_CACHE_DIR} "${CACHE_DIR}")
+
+# the smallest quick case (L = 1): f32 forward + backward of ssd.cl
+function(run_driver step)
+  execute_process(COMMAND "${DRIVER}" --backend opencl --op ssd --case 6
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(rc EQUAL 77)
+    message("SSMIX_TEST_SKIPPED: ${out}")
+    set(skipped 1 PARENT_SCOPE)
+    return()
+  endif()
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "step ${step}: ssmix_conformance failed (${rc}):\n${out}\n${err}")
+  endif()
+  set(skipped 0 PARENT_SCOPE)
+  set(log "${err}" PARENT_SCOPE)
+endfunction()
+
+function(expect step regex)
+  if(NOT log MATCHES "${regex}")
+    message(FATAL_ERROR "step ${step}: expected '${regex}' in the debug log:\n${log}")
+  endif()
+endfunction()
+function(expect_not step regex)
+  if(log MATCHES "${regex}")
+    message(FATAL_ERROR "step ${step}: did not expect '${regex}' in the debug log:\n${log}")
+  endif()
+endfunction()
+
+run_driver(1)
+if(skipped)
+  return()
+endif()
+expect(1 "program ssd.cl \\[f32\\]: built from source")
+expect(1 "cache: stored")
+file(GLOB entries "${CACHE_DIR}/opencl-ssd-f32-*.bin")
+list(LENGTH entries n)
+if(NOT n EQUAL 1)
+  message(FATAL_ERROR "step 1: expected one cache entry for ssd.cl f32, found ${n}: ${entries}")
+endif()
+file(GLOB leftovers "${CACHE_DIR}/.tmp-*")
+if(leftovers)
+  message(FATAL_ERROR "step 1: temporary files left behind: ${leftovers}")
+endif()
+
+run_driver(2)
+expect(2 "program ssd.cl \\[f32\\]: loaded from cache")
+expect_not(2 "program ssd.cl \\[f32\\]: built from source")
+
+list(GET entries 0 entry)
+file(WRITE "${entry}" "SSMIXOCL this is not a valid cache entry")
+run_driver(3)
+expect(3 "program ssd.cl \\[f32\\]: cache entry .* rejected")
+expect(3 "program ssd.cl \\[f32\\]: built from source")
+
+run_driver(4)
+expect(4 "program ssd.cl \\[f32\\]: loaded from cache")
+
+file(REMOVE_RECURSE "${CACHE_DIR}")
+set(ENV{SSMIX_CACHE_DIR} off)
+run_driver(5)
+expect(5 "program ssd.cl \\[f32\\]: built from source")
+expect_not(5 "cache: stored")
+if(EXISTS "${CACHE_DIR}")
+  message(FATAL_ERROR "step 5: SSMIX_CACHE_DIR=off still created ${CACHE_DIR}")
+endif()
+# 6. a build failure is an error whose message carries the compiler log (SSMIX_OPENCL_OPTIONS makes
+#    the kernel's own #error fire); nothing is cached for it.
+set(ENV{SSMIX_CACHE_DIR} "${CACHE_DIR}")
+set(ENV{SSMIX_OPENCL_OPTIONS} "-DSSMIX_IO_DTYPE=7")
+execute_process(COMMAND "${DRIVER}" --backend opencl --op ssd --case 6
+  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+unset(ENV{SSMIX_OPENCL_OPTIONS})
+if(rc EQUAL 0)
+  message(FATAL_ERROR "step 6: a broken build did not fail the run:\n${out}")
+endif()
+if(NOT out MATCHES "compiler log" OR NOT out MATCHES "SSMIX_IO_DTYPE must be")
+  message(FATAL_ERROR "step 6: the failure message lacks the compiler log:\n${out}")
+endif()
+file(GLOB entries "${CACHE_DIR}/opencl-ssd-*.bin")
+if(entries)
+  message(FATAL_ERROR "step 6: a failed build left cache entries: ${entries}")
+endif()
+message(STATUS "opencl program cache: all steps passed")
