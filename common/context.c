@@ -213,6 +213,33 @@ ssmix_status ssmix_synchronize(ssmix_context *ctx)
     return ctx->backend.ops->synchronize(ctx->bctx);
 }
 
+static ssmix_status check_stream_backend(const ssmix_context *ctx, const char *backend, const char *fn)
+{
+    if (!ctx) return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "%s: ctx is NULL", fn);
+    if (!backend || strcmp(backend, ctx->backend_name) != 0)
+        return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "%s: backend \"%s\" given, but the context runs on %s",
+                               fn, backend ? backend : "(null)", ctx->backend_name);
+    if (!ctx->backend.ops->set_stream || !ctx->backend.ops->get_stream)
+        return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "%s: backend %s has no native streams", fn, ctx->backend_name);
+    return SSMIX_SUCCESS;
+}
+
+ssmix_status ssmix_context_set_native_stream(ssmix_context *ctx, const char *backend, void *stream)
+{
+    ssmix_status st = check_stream_backend(ctx, backend, "ssmix_context_set_native_stream");
+    if (st != SSMIX_SUCCESS) return st;
+    return ctx->backend.ops->set_stream(ctx->bctx, stream);
+}
+
+ssmix_status ssmix_context_native_stream(const ssmix_context *ctx, const char *backend, void **stream)
+{
+    ssmix_status st = check_stream_backend(ctx, backend, "ssmix_context_native_stream");
+    if (st != SSMIX_SUCCESS) return st;
+    if (!stream) return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "ssmix_context_native_stream: stream is NULL");
+    *stream = ctx->backend.ops->get_stream(ctx->bctx);
+    return SSMIX_SUCCESS;
+}
+
 /* ---------------------------------------------------------------- buffers */
 
 static ssmix_status new_buffer(ssmix_context *ctx, void *native, size_t bytes, int owned, ssmix_buffer **buf)

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs or function tables below. */
-#define SSMIX_BACKEND_ABI_VERSION 1u
+#define SSMIX_BACKEND_ABI_VERSION 2u
 #define SSMIX_BACKEND_ENTRY_SYMBOL "ssmix_backend_entry"
 
 /* Test-only dtype understood by the CPU reference alone: double storage, so oracle self-tests
@@ -131,6 +131,12 @@ typedef struct ssmix_backend_ops {
     ssmix_status (*ssd_backward)(void *bctx, const ssmix_ssd_problem *p);
     ssmix_status (*qsmix_forward)(void *bctx, const ssmix_qsmix_problem *p);
     ssmix_status (*qsmix_backward)(void *bctx, const ssmix_qsmix_problem *p);
+
+    /* Optional (NULL: the backend has no native streams). set_stream: queue subsequent work on
+     * `native_stream` (NULL: the context's own), ordering previously queued work before it.
+     * get_stream: the stream work goes to now. */
+    ssmix_status (*set_stream)(void *bctx, void *native_stream);
+    void *(*get_stream)(void *bctx);
 } ssmix_backend_ops;
 
 typedef const ssmix_backend_ops *(*ssmix_backend_entry_fn)(const ssmix_host_api *host);

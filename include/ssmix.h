@@ -114,6 +114,17 @@ SSMIX_API ssmix_status ssmix_context_device_info(const ssmix_context *ctx, ssmix
 /* Wait until all work queued on the context has finished. */
 SSMIX_API ssmix_status ssmix_synchronize(ssmix_context *ctx);
 
+/* Native streams (cuda, hip). Queue the context's subsequent work (operators, buffer copies,
+ * ssmix_synchronize) on a caller-owned native stream of its backend: a cudaStream_t for "cuda", a
+ * hipStream_t for "hip" (typed wrappers: ssmix_cuda.h, ssmix_hip.h). NULL returns to the context's
+ * own stream. `backend` must name the context's backend (a guard against handing a CUDA stream to a
+ * HIP context). Work queued before the switch is ordered before work queued after it. The caller
+ * keeps ownership and must keep the stream alive while the context uses it. Backends without native
+ * streams (cpu, opencl) return SSMIX_ERROR_UNSUPPORTED. */
+SSMIX_API ssmix_status ssmix_context_set_native_stream(ssmix_context *ctx, const char *backend, void *stream);
+/* The native stream the context queues work on now (its own unless one was set). */
+SSMIX_API ssmix_status ssmix_context_native_stream(const ssmix_context *ctx, const char *backend, void **stream);
+
 /* ---------------------------------------------------------------- buffers */
 
 typedef struct ssmix_buffer ssmix_buffer;

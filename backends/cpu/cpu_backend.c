@@ -122,6 +122,7 @@ static const ssmix_backend_ops cpu_ops = {
     cpu_open, cpu_close, cpu_device_name, cpu_context_device_info, cpu_synchronize,
     cpu_buffer_alloc, cpu_buffer_wrap, cpu_buffer_free, cpu_buffer_user_handle, cpu_buffer_write, cpu_buffer_read,
     cpu_ssd_forward, cpu_ssd_backward, cpu_qsmix_forward, cpu_qsmix_backward,
+    NULL, NULL, /* no native streams: the cpu backend runs synchronously */
 };
 
 const ssmix_backend_ops *ssmix_cpu_backend_ops(void) { return &cpu_ops; }

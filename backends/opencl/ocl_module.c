@@ -716,6 +716,8 @@ static const ssmix_backend_ops ocl_ops = {
     op_ssd_backward,
     OP_QSMIX_FORWARD,
     OP_QSMIX_BACKWARD,
+    NULL, /* set_stream: OpenCL queues are not exposed as native streams */
+    NULL, /* get_stream */
 };
 
 __attribute__((visibility("default"))) const ssmix_backend_ops *ssmix_backend_entry(const ssmix_host_api *host);

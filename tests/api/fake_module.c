@@ -60,6 +60,7 @@ static const ssmix_backend_ops fake_ops = {
     fake_count, fake_info, fake_open, fake_close, fake_name, fake_ctx_info, fake_sync,
     fake_alloc, fake_wrap, fake_free, fake_user, fake_write, fake_read,
     NULL, NULL, NULL, NULL,
+    NULL, NULL,
 };
 
 __attribute__((visibility("default"))) const ssmix_backend_ops *ssmix_backend_entry(const ssmix_host_api *h);
