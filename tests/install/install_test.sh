@@ -5,9 +5,10 @@
 #  3. the examples build with find_package(ssmix CONFIG) and with pkg-config (command line and
 #     examples/Makefile) and run on the cpu backend.
 # Nothing may come from LD_LIBRARY_PATH, SSMIX_BACKEND_PATH or the build tree.
-# usage: install_test.sh <build dir> <source dir> <cmake> <C compiler> <libdir> <includedir> <bindir> <work dir>
+# usage: install_test.sh <build dir> <source dir> <cmake> <C compiler> <libdir> <includedir> <bindir> <work dir> [consumer flags]
+# consumer flags: extra compile+link flags for the examples (the sanitizer runtime of a sanitized build).
 set -eu
-build=$1 src=$2 cmake=$3 cc=$4 libdir=$5 includedir=$6 bindir=$7 work=$8
+build=$1 src=$2 cmake=$3 cc=$4 libdir=$5 includedir=$6 bindir=$7 work=$8 xflags=${9:-}
 prefix=$work/prefix
 
 fail() { echo "install_test: FAIL: $*" >&2; exit 1; }
@@ -83,7 +84,7 @@ run_examples() { # <dir> <how>
 
 step "examples with find_package(ssmix CONFIG)"
 "$cmake" -S "$src/examples" -B "$work/ex_cmake" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Werror" > "$work/ex_cmake.log" 2>&1 \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS="-Werror $xflags" -DCMAKE_EXE_LINKER_FLAGS="$xflags" > "$work/ex_cmake.log" 2>&1 \
   || { cat "$work/ex_cmake.log"; fail "configuring examples/ with find_package failed"; }
 grep -F "from $prefix/" "$work/ex_cmake.log" > /dev/null || { cat "$work/ex_cmake.log"; fail "find_package did not pick the installed package"; }
 "$cmake" --build "$work/ex_cmake" > "$work/ex_cmake_build.log" 2>&1 \
@@ -98,14 +99,14 @@ if command -v pkg-config > /dev/null 2>&1; then
   mkdir -p "$work/ex_pc"
   for ex in hydra_mixer ssd_native_memory; do
     # shellcheck disable=SC2046
-    "$cc" -std=c11 -O2 -Wall -Wextra -Werror $(pkg-config --cflags ssmix) -o "$work/ex_pc/$ex" "$src/examples/$ex.c" \
+    "$cc" -std=c11 -O2 -Wall -Wextra -Werror $xflags $(pkg-config --cflags ssmix) -o "$work/ex_pc/$ex" "$src/examples/$ex.c" \
       $(pkg-config --libs ssmix) -Wl,-rpath,"$pc_libdir" -lm || fail "building $ex with pkg-config failed"
   done
   run_examples "$work/ex_pc" pkg-config
   if command -v make > /dev/null 2>&1; then
     step "examples/Makefile"
     mkdir -p "$work/ex_make"
-    make -s -C "$work/ex_make" -f "$src/examples/Makefile" VPATH="$src/examples" CC="$cc" CFLAGS="-O2 -Wall -Wextra -Werror" \
+    make -s -C "$work/ex_make" -f "$src/examples/Makefile" VPATH="$src/examples" CC="$cc" CFLAGS="-O2 -Wall -Wextra -Werror $xflags" LDFLAGS="$xflags" \
       > "$work/ex_make.log" 2>&1 || { cat "$work/ex_make.log"; fail "examples/Makefile failed"; }
     run_examples "$work/ex_make" Makefile
   fi
