@@ -34,21 +34,10 @@ function(ssmix_cuda_arch_names out archs)
 endfunction()
 
 # The backend-neutral GPU layer compiled into every GPU module: backends/gpu/*.c (kernel name table,
-# pipelines) and the definitions announcing its optional parts, as backends/gpu/*.h expect them:
-#   SSMIX_HAVE_QSMIX_PIPELINE=1  when backends/gpu/qsmix_pipeline.c exists
-#   SSMIX_HAVE_QSMIX_KERNELS=1   when backends/gpu/qsmix_kernels.h exists
-# The globs are CONFIGURE_DEPENDS, so a file that appears later re-runs the configure step.
+# pipelines). The glob is CONFIGURE_DEPENDS, so a new pipeline file re-runs the configure step.
+# out_definitions is kept for the callers' sake and is empty.
 function(ssmix_gpu_common_sources out_sources out_definitions)
   file(GLOB sources CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/backends/gpu/*.c")
-  file(GLOB qsmix_pipeline CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/backends/gpu/qsmix_pipeline.c")
-  file(GLOB qsmix_kernels CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/backends/gpu/qsmix_kernels.h")
-  set(defs "")
-  if(qsmix_pipeline)
-    list(APPEND defs SSMIX_HAVE_QSMIX_PIPELINE=1)
-  endif()
-  if(qsmix_kernels)
-    list(APPEND defs SSMIX_HAVE_QSMIX_KERNELS=1)
-  endif()
   set(${out_sources} "${sources}" PARENT_SCOPE)
-  set(${out_definitions} "${defs}" PARENT_SCOPE)
+  set(${out_definitions} "" PARENT_SCOPE)
 endfunction()

@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs or function tables below. */
-#define SSMIX_BACKEND_ABI_VERSION 2u
+#define SSMIX_BACKEND_ABI_VERSION 3u
 #define SSMIX_BACKEND_ENTRY_SYMBOL "ssmix_backend_entry"
 
 /* Test-only dtype understood by the CPU reference alone: double storage, so oracle self-tests
@@ -90,6 +90,12 @@ typedef struct ssmix_qsmix_problem {
     ssmix_view ddt[2], dB[2], dC[2], dinit[2];
 } ssmix_qsmix_problem;
 
+/* The problems of OPS.md sections 3-6, one header per operator family, same conventions. */
+#include "problem_gla.h"    /* ssmix_gla_problem */
+#include "problem_sscan.h"  /* ssmix_sscan_problem, ssmix_sscan_decode_problem */
+#include "problem_conv.h"   /* ssmix_conv1d_problem, ssmix_conv1d_update_problem */
+#include "problem_decode.h" /* ssmix_ssd_decode_problem */
+
 /* Services the core offers to backends. */
 typedef struct ssmix_host_api {
     uint32_t abi_version;
@@ -137,6 +143,17 @@ typedef struct ssmix_backend_ops {
      * get_stream: the stream work goes to now. */
     ssmix_status (*set_stream)(void *bctx, void *native_stream);
     void *(*get_stream)(void *bctx);
+
+    /* OPS.md sections 3-6. NULL: the backend does not implement the operator (UNSUPPORTED). */
+    ssmix_status (*gla_forward)(void *bctx, const ssmix_gla_problem *p);
+    ssmix_status (*gla_backward)(void *bctx, const ssmix_gla_problem *p);
+    ssmix_status (*sscan_forward)(void *bctx, const ssmix_sscan_problem *p);
+    ssmix_status (*sscan_backward)(void *bctx, const ssmix_sscan_problem *p);
+    ssmix_status (*sscan_decode)(void *bctx, const ssmix_sscan_decode_problem *p);
+    ssmix_status (*conv1d_forward)(void *bctx, const ssmix_conv1d_problem *p);
+    ssmix_status (*conv1d_backward)(void *bctx, const ssmix_conv1d_problem *p);
+    ssmix_status (*conv1d_update)(void *bctx, const ssmix_conv1d_update_problem *p);
+    ssmix_status (*ssd_decode)(void *bctx, const ssmix_ssd_decode_problem *p);
 } ssmix_backend_ops;
 
 typedef const ssmix_backend_ops *(*ssmix_backend_entry_fn)(const ssmix_host_api *host);

@@ -11,20 +11,14 @@
 #include <string.h>
 
 #include "internal.h"
+#include "validate_util.h"
 
 /* Sizes gathered from the leading tensors; checked against every other tensor. */
 typedef struct sizes {
     int64_t b, L, H, P, G, N;
 } sizes;
 
-typedef struct checker {
-    const ssmix_context *ctx;
-    const char *op;        /* "ssmix_ssd_forward" */
-    ssmix_dtype io;        /* activation dtype, from x */
-} checker;
-
-static ssmix_status fail(const checker *c, const char *fmt, ...) SSMIX_PRINTF(2, 3);
-static ssmix_status fail(const checker *c, const char *fmt, ...)
+ssmix_status ssmix_check_fail(const ssmix_checker *c, const char *fmt, ...)
 {
     char msg[1536];
     va_list ap;
@@ -70,51 +64,51 @@ static int self_overlapping(const int64_t *shape, const int64_t *stride, int ndi
  * given canonical dimension mapping (canon[i] = tensor dim feeding view stride i, -1 = stride 0).
  * t == NULL leaves the view absent (callers decide whether that is allowed).
  */
-static ssmix_status check_tensor(const checker *c, const char *name, const ssmix_tensor *t, int ndim,
+ssmix_status ssmix_check_tensor(const ssmix_checker *c, const char *name, const ssmix_tensor *t, int ndim,
                                  const int64_t *shape, const char *dimnames, ssmix_dtype dtype, int output,
                                  const int *canon, ssmix_view *view)
 {
     memset(view, 0, sizeof *view);
     if (!t) return SSMIX_SUCCESS;
-    if (!t->buffer) return fail(c, "%s.buffer is NULL", name);
-    if (t->buffer->ctx != c->ctx) return fail(c, "%s.buffer belongs to another context", name);
-    if (ssmix_dtype_size(t->dtype) == 0) return fail(c, "%s.dtype %d is not an ssmix_dtype", name, (int)t->dtype);
+    if (!t->buffer) return ssmix_check_fail(c, "%s.buffer is NULL", name);
+    if (t->buffer->ctx != c->ctx) return ssmix_check_fail(c, "%s.buffer belongs to another context", name);
+    if (ssmix_dtype_size(t->dtype) == 0) return ssmix_check_fail(c, "%s.dtype %d is not an ssmix_dtype", name, (int)t->dtype);
     if (t->dtype != dtype)
-        return fail(c, "%s.dtype is %s, expected %s%s", name, ssmix_dtype_name(t->dtype), ssmix_dtype_name(dtype),
+        return ssmix_check_fail(c, "%s.dtype is %s, expected %s%s", name, ssmix_dtype_name(t->dtype), ssmix_dtype_name(dtype),
                     dtype == SSMIX_F32 || dtype == SSMIX_I32 ? "" : " (the dtype of x)");
     char want[160], got[160];
     if (t->ndim != ndim) {
         shape_str(want, sizeof want, shape, ndim);
-        return fail(c, "%s has %d dimensions, expected %d: shape %s = %s", name, t->ndim, ndim, dimnames, want);
+        return ssmix_check_fail(c, "%s has %d dimensions, expected %d: shape %s = %s", name, t->ndim, ndim, dimnames, want);
     }
     for (int i = 0; i < ndim; i++) {
         if (t->shape[i] != shape[i]) {
             shape_str(want, sizeof want, shape, ndim);
             shape_str(got, sizeof got, t->shape, ndim);
-            return fail(c, "%s.shape is %s, expected %s = %s", name, got, dimnames, want);
+            return ssmix_check_fail(c, "%s.shape is %s, expected %s = %s", name, got, dimnames, want);
         }
         if (t->strides[i] < 0)
-            return fail(c, "%s.strides[%d] is %lld; strides must be >= 0 (elements)", name, i, (long long)t->strides[i]);
+            return ssmix_check_fail(c, "%s.strides[%d] is %lld; strides must be >= 0 (elements)", name, i, (long long)t->strides[i]);
     }
     size_t esize = ssmix_dtype_size(t->dtype);
     if (t->offset % esize)
-        return fail(c, "%s.offset %zu is not a multiple of the %s element size %zu", name, t->offset,
+        return ssmix_check_fail(c, "%s.offset %zu is not a multiple of the %s element size %zu", name, t->offset,
                     ssmix_dtype_name(t->dtype), esize);
     /* Largest element index, in 64-bit with overflow checks; sizes are >= 1 here. */
     int64_t last = 0;
     for (int i = 0; i < ndim; i++) {
         int64_t extent = t->shape[i] - 1;
         if (extent > 0 && t->strides[i] > (INT64_MAX - last) / extent)
-            return fail(c, "%s: shape %s with strides overflows 64-bit element indexing", name, dimnames);
+            return ssmix_check_fail(c, "%s: shape %s with strides overflows 64-bit element indexing", name, dimnames);
         last += extent * t->strides[i];
     }
     uint64_t end_elem = (uint64_t)last + 1 + t->offset / esize;
     if (end_elem > (uint64_t)SIZE_MAX / esize || end_elem * esize > t->buffer->size)
-        return fail(c, "%s does not fit in its buffer: the view ends at byte %llu, the buffer has %zu bytes", name,
+        return ssmix_check_fail(c, "%s does not fit in its buffer: the view ends at byte %llu, the buffer has %zu bytes", name,
                     (unsigned long long)(end_elem > (uint64_t)SIZE_MAX / esize ? UINT64_MAX : end_elem * esize),
                     t->buffer->size);
     if (output && self_overlapping(t->shape, t->strides, ndim))
-        return fail(c, "%s is an output whose strides make elements overlap (a stride of 0 or too small)", name);
+        return ssmix_check_fail(c, "%s is an output whose strides make elements overlap (a stride of 0 or too small)", name);
     view->present = 1;
     view->native = t->buffer->native;
     view->offset = (int64_t)(t->offset / esize);
@@ -127,53 +121,53 @@ static const int canon_id[4] = {0, 1, 2, 3};
 static const int canon_d_head[4] = {0, -1, -1, -1}; /* D (H) viewed as [h][p] with p-stride 0 */
 
 /* Sizes must be positive and their product must fit in int64 (checked per tensor shape). */
-static ssmix_status check_sizes(const checker *c, const char *name, const ssmix_tensor *t, int ndim,
+ssmix_status ssmix_check_sizes(const ssmix_checker *c, const char *name, const ssmix_tensor *t, int ndim,
                                 const char *dimnames)
 {
-    if (!t) return fail(c, "%s is NULL (required)", name);
-    if (t->ndim != ndim) return fail(c, "%s has %d dimensions, expected %d %s", name, t->ndim, ndim, dimnames);
+    if (!t) return ssmix_check_fail(c, "%s is NULL (required)", name);
+    if (t->ndim != ndim) return ssmix_check_fail(c, "%s has %d dimensions, expected %d %s", name, t->ndim, ndim, dimnames);
     int64_t count = 1;
     for (int i = 0; i < ndim; i++) {
         if (t->shape[i] < 1)
-            return fail(c, "%s.shape[%d] is %lld; sizes %s must be >= 1", name, i, (long long)t->shape[i], dimnames);
-        if (count > INT64_MAX / t->shape[i]) return fail(c, "%s: element count of shape %s overflows int64", name, dimnames);
+            return ssmix_check_fail(c, "%s.shape[%d] is %lld; sizes %s must be >= 1", name, i, (long long)t->shape[i], dimnames);
+        if (count > INT64_MAX / t->shape[i]) return ssmix_check_fail(c, "%s: element count of shape %s overflows int64", name, dimnames);
         count *= t->shape[i];
     }
     return SSMIX_SUCCESS;
 }
 
 /* Leading tensors fix b, L, H, P (x) and G, N (B): both modes of both operators share this. */
-static ssmix_status gather_sizes(checker *c, const ssmix_tensor *x, const char *bname, const ssmix_tensor *B,
+static ssmix_status gather_sizes(ssmix_checker *c, const ssmix_tensor *x, const char *bname, const ssmix_tensor *B,
                                  sizes *s)
 {
-    ssmix_status st = check_sizes(c, "x", x, 4, "(b,L,H,P)");
+    ssmix_status st = ssmix_check_sizes(c, "x", x, 4, "(b,L,H,P)");
     if (st) return st;
-    st = check_sizes(c, bname, B, 4, "(b,L,G,N)");
+    st = ssmix_check_sizes(c, bname, B, 4, "(b,L,G,N)");
     if (st) return st;
     if (x->dtype != SSMIX_F32 && x->dtype != SSMIX_F16 && x->dtype != SSMIX_BF16)
-        return fail(c, "x.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(x->dtype));
+        return ssmix_check_fail(c, "x.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(x->dtype));
     c->io = x->dtype;
     s->b = x->shape[0], s->L = x->shape[1], s->H = x->shape[2], s->P = x->shape[3];
     s->G = B->shape[2], s->N = B->shape[3];
     if (B->shape[0] != s->b || B->shape[1] != s->L)
-        return fail(c, "%s.shape[0:2] is (%lld,%lld), expected (b,L) = (%lld,%lld) from x", bname,
+        return ssmix_check_fail(c, "%s.shape[0:2] is (%lld,%lld), expected (b,L) = (%lld,%lld) from x", bname,
                     (long long)B->shape[0], (long long)B->shape[1], (long long)s->b, (long long)s->L);
     if (s->H % s->G)
-        return fail(c, "%s.shape[2] (G) = %lld does not divide H = %lld (x.shape[2]); heads are split evenly into groups",
+        return ssmix_check_fail(c, "%s.shape[2] (G) = %lld does not divide H = %lld (x.shape[2]); heads are split evenly into groups",
                     bname, (long long)s->G, (long long)s->H);
     return SSMIX_SUCCESS;
 }
 
-static ssmix_status check_common_params(const checker *c, int64_t chunk_size, float dt_min, float dt_max)
+static ssmix_status check_common_params(const ssmix_checker *c, int64_t chunk_size, float dt_min, float dt_max)
 {
-    if (chunk_size < 1) return fail(c, "params.chunk_size is %lld; must be >= 1", (long long)chunk_size);
-    if (isnan(dt_min) || isnan(dt_max)) return fail(c, "params.dt_min/dt_max must not be NaN");
-    if (dt_min > dt_max) return fail(c, "params.dt_min (%g) > params.dt_max (%g)", (double)dt_min, (double)dt_max);
+    if (chunk_size < 1) return ssmix_check_fail(c, "params.chunk_size is %lld; must be >= 1", (long long)chunk_size);
+    if (isnan(dt_min) || isnan(dt_max)) return ssmix_check_fail(c, "params.dt_min/dt_max must not be NaN");
+    if (dt_min > dt_max) return ssmix_check_fail(c, "params.dt_min (%g) > params.dt_max (%g)", (double)dt_min, (double)dt_max);
     return SSMIX_SUCCESS;
 }
 
 /* D may be (H) or (H,P); dD must then have D's shape. */
-static ssmix_status check_diag(const checker *c, const char *name, const ssmix_tensor *t, const sizes *s, int output,
+static ssmix_status check_diag(const ssmix_checker *c, const char *name, const ssmix_tensor *t, const sizes *s, int output,
                                int *per_channel, ssmix_view *view)
 {
     memset(view, 0, sizeof *view);
@@ -181,40 +175,39 @@ static ssmix_status check_diag(const checker *c, const char *name, const ssmix_t
     int64_t sh[2] = {s->H, s->P};
     if (t->ndim == 2) {
         if (per_channel) *per_channel = 1;
-        return check_tensor(c, name, t, 2, sh, "(H,P)", SSMIX_F32, output, canon_id, view);
+        return ssmix_check_tensor(c, name, t, 2, sh, "(H,P)", SSMIX_F32, output, canon_id, view);
     }
     if (t->ndim != 1)
-        return fail(c, "%s has %d dimensions, expected (H) = (%lld) or (H,P) = (%lld,%lld)", name, t->ndim,
+        return ssmix_check_fail(c, "%s has %d dimensions, expected (H) = (%lld) or (H,P) = (%lld,%lld)", name, t->ndim,
                     (long long)s->H, (long long)s->H, (long long)s->P);
     if (per_channel) *per_channel = 0;
-    return check_tensor(c, name, t, 1, sh, "(H)", SSMIX_F32, output, canon_d_head, view);
+    return ssmix_check_tensor(c, name, t, 1, sh, "(H)", SSMIX_F32, output, canon_d_head, view);
 }
 
 /* A gradient output may only be given when its input is. */
-static ssmix_status grad_needs_input(const checker *c, const char *grad, const void *g, const char *input, const void *in)
+ssmix_status ssmix_check_grad_needs_input(const ssmix_checker *c, const char *grad, const void *g, const char *input, const void *in)
 {
-    if (g && !in) return fail(c, "%s is given but %s is not (a gradient needs its input)", grad, input);
+    if (g && !in) return ssmix_check_fail(c, "%s is given but %s is not (a gradient needs its input)", grad, input);
     return SSMIX_SUCCESS;
 }
 
-static ssmix_status must_be_null(const checker *c, const char *name, const void *t, const char *why)
+ssmix_status ssmix_check_must_be_null(const ssmix_checker *c, const char *name, const void *t, const char *why)
 {
-    if (t) return fail(c, "%s must be NULL %s", name, why);
+    if (t) return ssmix_check_fail(c, "%s must be NULL %s", name, why);
     return SSMIX_SUCCESS;
 }
 
-#define TRY(expr) do { ssmix_status st_ = (expr); if (st_ != SSMIX_SUCCESS) return st_; } while (0)
 
 ssmix_status ssmix_validate_ssd(const ssmix_context *ctx, const ssmix_ssd_params *params, const ssmix_ssd_tensors *t,
                                 int backward, ssmix_ssd_problem *p)
 {
-    checker c = {ctx, backward ? "ssmix_ssd_backward" : "ssmix_ssd_forward", SSMIX_F32};
-    if (!ctx) return fail(&c, "ctx is NULL");
-    if (!params) return fail(&c, "params is NULL (use ssmix_ssd_params_init)");
-    if (!t) return fail(&c, "tensors is NULL");
+    ssmix_checker c = {ctx, backward ? "ssmix_ssd_backward" : "ssmix_ssd_forward", SSMIX_F32};
+    if (!ctx) return ssmix_check_fail(&c, "ctx is NULL");
+    if (!params) return ssmix_check_fail(&c, "params is NULL (use ssmix_ssd_params_init)");
+    if (!t) return ssmix_check_fail(&c, "tensors is NULL");
     sizes s;
-    TRY(gather_sizes(&c, t->x, "B", t->B, &s));
-    TRY(check_common_params(&c, params->chunk_size, params->dt_min, params->dt_max));
+    SSMIX_TRY(gather_sizes(&c, t->x, "B", t->B, &s));
+    SSMIX_TRY(check_common_params(&c, params->chunk_size, params->dt_min, params->dt_max));
 
     memset(p, 0, sizeof *p);
     p->batch = s.b, p->seqlen = s.L, p->nheads = s.H, p->headdim = s.P, p->dstate = s.N, p->ngroups = s.G;
@@ -227,56 +220,56 @@ ssmix_status ssmix_validate_ssd(const ssmix_context *ctx, const ssmix_ssd_params
     const int64_t bc_sh[4] = {s.b, s.L, s.G, s.N}, st_sh[4] = {s.b, s.H, s.P, s.N}, sq_sh[2] = {s.b, s.L};
     const char *X = "(b,L,H,P)", *DT = "(b,L,H)", *HH = "(H)", *BC = "(b,L,G,N)", *ST = "(b,H,P,N)";
 
-    if (!t->dt) return fail(&c, "dt is NULL (required)");
-    if (!t->A) return fail(&c, "A is NULL (required)");
-    if (!t->C) return fail(&c, "C is NULL (required)");
-    TRY(check_tensor(&c, "x", t->x, 4, x_sh, X, c.io, 0, canon_id, &p->x));
-    TRY(check_tensor(&c, "dt", t->dt, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt));
-    TRY(check_tensor(&c, "A", t->A, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->A));
-    TRY(check_tensor(&c, "B", t->B, 4, bc_sh, BC, c.io, 0, canon_id, &p->B));
-    TRY(check_tensor(&c, "C", t->C, 4, bc_sh, BC, c.io, 0, canon_id, &p->C));
-    TRY(check_diag(&c, "D", t->D, &s, 0, &p->d_per_channel, &p->D));
-    TRY(check_tensor(&c, "z", t->z, 4, x_sh, X, c.io, 0, canon_id, &p->z));
-    TRY(check_tensor(&c, "dt_bias", t->dt_bias, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->dt_bias));
-    TRY(check_tensor(&c, "initial_states", t->initial_states, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init));
-    TRY(check_tensor(&c, "seq_idx", t->seq_idx, 2, sq_sh, "(b,L)", SSMIX_I32, 0, canon_id, &p->seq_idx));
+    if (!t->dt) return ssmix_check_fail(&c, "dt is NULL (required)");
+    if (!t->A) return ssmix_check_fail(&c, "A is NULL (required)");
+    if (!t->C) return ssmix_check_fail(&c, "C is NULL (required)");
+    SSMIX_TRY(ssmix_check_tensor(&c, "x", t->x, 4, x_sh, X, c.io, 0, canon_id, &p->x));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dt", t->dt, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt));
+    SSMIX_TRY(ssmix_check_tensor(&c, "A", t->A, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->A));
+    SSMIX_TRY(ssmix_check_tensor(&c, "B", t->B, 4, bc_sh, BC, c.io, 0, canon_id, &p->B));
+    SSMIX_TRY(ssmix_check_tensor(&c, "C", t->C, 4, bc_sh, BC, c.io, 0, canon_id, &p->C));
+    SSMIX_TRY(check_diag(&c, "D", t->D, &s, 0, &p->d_per_channel, &p->D));
+    SSMIX_TRY(ssmix_check_tensor(&c, "z", t->z, 4, x_sh, X, c.io, 0, canon_id, &p->z));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dt_bias", t->dt_bias, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->dt_bias));
+    SSMIX_TRY(ssmix_check_tensor(&c, "initial_states", t->initial_states, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init));
+    SSMIX_TRY(ssmix_check_tensor(&c, "seq_idx", t->seq_idx, 2, sq_sh, "(b,L)", SSMIX_I32, 0, canon_id, &p->seq_idx));
 
     if (!backward) {
         const char *why = "in the forward pass";
-        TRY(must_be_null(&c, "dout", t->dout, why));
-        TRY(must_be_null(&c, "dfinal_states", t->dfinal_states, why));
+        SSMIX_TRY(ssmix_check_must_be_null(&c, "dout", t->dout, why));
+        SSMIX_TRY(ssmix_check_must_be_null(&c, "dfinal_states", t->dfinal_states, why));
         const ssmix_tensor *grads[] = {t->dx, t->ddt, t->dA, t->dB, t->dC, t->dD, t->dz, t->ddt_bias, t->dinitial_states};
         const char *gnames[] = {"dx", "ddt", "dA", "dB", "dC", "dD", "dz", "ddt_bias", "dinitial_states"};
-        for (int i = 0; i < 9; i++) TRY(must_be_null(&c, gnames[i], grads[i], why));
-        if (!t->out) return fail(&c, "out is NULL (required)");
-        TRY(check_tensor(&c, "out", t->out, 4, x_sh, X, c.io, 1, canon_id, &p->out));
-        TRY(check_tensor(&c, "final_states", t->final_states, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->final_states));
+        for (int i = 0; i < 9; i++) SSMIX_TRY(ssmix_check_must_be_null(&c, gnames[i], grads[i], why));
+        if (!t->out) return ssmix_check_fail(&c, "out is NULL (required)");
+        SSMIX_TRY(ssmix_check_tensor(&c, "out", t->out, 4, x_sh, X, c.io, 1, canon_id, &p->out));
+        SSMIX_TRY(ssmix_check_tensor(&c, "final_states", t->final_states, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->final_states));
         return SSMIX_SUCCESS;
     }
 
     const char *why = "in the backward pass";
-    TRY(must_be_null(&c, "out", t->out, why));
-    TRY(must_be_null(&c, "final_states", t->final_states, why));
-    if (!t->dout) return fail(&c, "dout is NULL (required)");
-    TRY(check_tensor(&c, "dout", t->dout, 4, x_sh, X, c.io, 0, canon_id, &p->dout));
-    TRY(check_tensor(&c, "dfinal_states", t->dfinal_states, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->dfinal));
-    TRY(grad_needs_input(&c, "dD", t->dD, "D", t->D));
-    TRY(grad_needs_input(&c, "dz", t->dz, "z", t->z));
-    TRY(grad_needs_input(&c, "ddt_bias", t->ddt_bias, "dt_bias", t->dt_bias));
-    TRY(grad_needs_input(&c, "dinitial_states", t->dinitial_states, "initial_states", t->initial_states));
-    TRY(check_tensor(&c, "dx", t->dx, 4, x_sh, X, c.io, 1, canon_id, &p->dx));
-    TRY(check_tensor(&c, "ddt", t->ddt, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt));
-    TRY(check_tensor(&c, "dA", t->dA, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->dA));
-    TRY(check_tensor(&c, "dB", t->dB, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB));
-    TRY(check_tensor(&c, "dC", t->dC, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC));
+    SSMIX_TRY(ssmix_check_must_be_null(&c, "out", t->out, why));
+    SSMIX_TRY(ssmix_check_must_be_null(&c, "final_states", t->final_states, why));
+    if (!t->dout) return ssmix_check_fail(&c, "dout is NULL (required)");
+    SSMIX_TRY(ssmix_check_tensor(&c, "dout", t->dout, 4, x_sh, X, c.io, 0, canon_id, &p->dout));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dfinal_states", t->dfinal_states, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->dfinal));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dD", t->dD, "D", t->D));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dz", t->dz, "z", t->z));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "ddt_bias", t->ddt_bias, "dt_bias", t->dt_bias));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dinitial_states", t->dinitial_states, "initial_states", t->initial_states));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dx", t->dx, 4, x_sh, X, c.io, 1, canon_id, &p->dx));
+    SSMIX_TRY(ssmix_check_tensor(&c, "ddt", t->ddt, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dA", t->dA, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->dA));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dB", t->dB, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dC", t->dC, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC));
     if (t->dD) {
         if (t->dD->ndim != t->D->ndim)
-            return fail(&c, "dD has %d dimensions, expected %d (the shape of D)", t->dD->ndim, t->D->ndim);
-        TRY(check_diag(&c, "dD", t->dD, &s, 1, NULL, &p->dD));
+            return ssmix_check_fail(&c, "dD has %d dimensions, expected %d (the shape of D)", t->dD->ndim, t->D->ndim);
+        SSMIX_TRY(check_diag(&c, "dD", t->dD, &s, 1, NULL, &p->dD));
     }
-    TRY(check_tensor(&c, "dz", t->dz, 4, x_sh, X, c.io, 1, canon_id, &p->dz));
-    TRY(check_tensor(&c, "ddt_bias", t->ddt_bias, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->ddt_bias));
-    TRY(check_tensor(&c, "dinitial_states", t->dinitial_states, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dz", t->dz, 4, x_sh, X, c.io, 1, canon_id, &p->dz));
+    SSMIX_TRY(ssmix_check_tensor(&c, "ddt_bias", t->ddt_bias, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->ddt_bias));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dinitial_states", t->dinitial_states, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit));
     return SSMIX_SUCCESS;
 }
 
@@ -293,15 +286,15 @@ static int same_view(const ssmix_tensor *a, const ssmix_tensor *b)
 ssmix_status ssmix_validate_qsmix(const ssmix_context *ctx, const ssmix_qsmix_params *params,
                                   const ssmix_qsmix_tensors *t, int backward, ssmix_qsmix_problem *p)
 {
-    checker c = {ctx, backward ? "ssmix_qsmix_backward" : "ssmix_qsmix_forward", SSMIX_F32};
-    if (!ctx) return fail(&c, "ctx is NULL");
-    if (!params) return fail(&c, "params is NULL (use ssmix_qsmix_params_init)");
-    if (!t) return fail(&c, "tensors is NULL");
+    ssmix_checker c = {ctx, backward ? "ssmix_qsmix_backward" : "ssmix_qsmix_forward", SSMIX_F32};
+    if (!ctx) return ssmix_check_fail(&c, "ctx is NULL");
+    if (!params) return ssmix_check_fail(&c, "params is NULL (use ssmix_qsmix_params_init)");
+    if (!t) return ssmix_check_fail(&c, "tensors is NULL");
     if (params->mode != SSMIX_QSMIX_HYDRA && params->mode != SSMIX_QSMIX_BIMAMBA2)
-        return fail(&c, "params.mode is %d; expected SSMIX_QSMIX_HYDRA (0) or SSMIX_QSMIX_BIMAMBA2 (1)", (int)params->mode);
+        return ssmix_check_fail(&c, "params.mode is %d; expected SSMIX_QSMIX_HYDRA (0) or SSMIX_QSMIX_BIMAMBA2 (1)", (int)params->mode);
     sizes s;
-    TRY(gather_sizes(&c, t->x, "B_f", t->B_f, &s));
-    TRY(check_common_params(&c, params->chunk_size, params->dt_min, params->dt_max));
+    SSMIX_TRY(gather_sizes(&c, t->x, "B_f", t->B_f, &s));
+    SSMIX_TRY(check_common_params(&c, params->chunk_size, params->dt_min, params->dt_max));
 
     memset(p, 0, sizeof *p);
     p->batch = s.b, p->seqlen = s.L, p->nheads = s.H, p->headdim = s.P, p->dstate = s.N, p->ngroups = s.G;
@@ -316,31 +309,31 @@ ssmix_status ssmix_validate_qsmix(const ssmix_context *ctx, const ssmix_qsmix_pa
     const char *X = "(b,L,H,P)", *DT = "(b,L,H)", *HH = "(H)", *BC = "(b,L,G,N)", *ST = "(b,H,P,N)";
 
     int nb = (t->dt_b != NULL) + (t->B_b != NULL) + (t->C_b != NULL);
-    if (nb != 0 && nb != 3) return fail(&c, "dt_b, B_b and C_b must be given together (or all NULL to share the forward ones)");
+    if (nb != 0 && nb != 3) return ssmix_check_fail(&c, "dt_b, B_b and C_b must be given together (or all NULL to share the forward ones)");
     p->shared_dirs = nb == 0 || (same_view(t->dt_b, t->dt_f) && same_view(t->B_b, t->B_f) && same_view(t->C_b, t->C_f));
 
-    if (!t->A) return fail(&c, "A is NULL (required)");
-    if (!t->dt_f) return fail(&c, "dt_f is NULL (required)");
-    if (!t->C_f) return fail(&c, "C_f is NULL (required)");
-    TRY(check_tensor(&c, "x", t->x, 4, x_sh, X, c.io, 0, canon_id, &p->x));
-    TRY(check_tensor(&c, "A", t->A, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->A));
-    TRY(check_tensor(&c, "dt_bias", t->dt_bias, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->dt_bias));
-    TRY(check_tensor(&c, "dt_f", t->dt_f, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt[0]));
-    TRY(check_tensor(&c, "B_f", t->B_f, 4, bc_sh, BC, c.io, 0, canon_id, &p->B[0]));
-    TRY(check_tensor(&c, "C_f", t->C_f, 4, bc_sh, BC, c.io, 0, canon_id, &p->C[0]));
+    if (!t->A) return ssmix_check_fail(&c, "A is NULL (required)");
+    if (!t->dt_f) return ssmix_check_fail(&c, "dt_f is NULL (required)");
+    if (!t->C_f) return ssmix_check_fail(&c, "C_f is NULL (required)");
+    SSMIX_TRY(ssmix_check_tensor(&c, "x", t->x, 4, x_sh, X, c.io, 0, canon_id, &p->x));
+    SSMIX_TRY(ssmix_check_tensor(&c, "A", t->A, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->A));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dt_bias", t->dt_bias, 1, h_sh, HH, SSMIX_F32, 0, canon_id, &p->dt_bias));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dt_f", t->dt_f, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "B_f", t->B_f, 4, bc_sh, BC, c.io, 0, canon_id, &p->B[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "C_f", t->C_f, 4, bc_sh, BC, c.io, 0, canon_id, &p->C[0]));
     if (p->shared_dirs) {
         p->dt[1] = p->dt[0], p->B[1] = p->B[0], p->C[1] = p->C[0];
     } else {
-        TRY(check_tensor(&c, "dt_b", t->dt_b, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt[1]));
-        TRY(check_tensor(&c, "B_b", t->B_b, 4, bc_sh, BC, c.io, 0, canon_id, &p->B[1]));
-        TRY(check_tensor(&c, "C_b", t->C_b, 4, bc_sh, BC, c.io, 0, canon_id, &p->C[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "dt_b", t->dt_b, 3, dt_sh, DT, c.io, 0, canon_id, &p->dt[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "B_b", t->B_b, 4, bc_sh, BC, c.io, 0, canon_id, &p->B[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "C_b", t->C_b, 4, bc_sh, BC, c.io, 0, canon_id, &p->C[1]));
     }
-    if (t->D && t->delta) return fail(&c, "D and delta are mutually exclusive (give the per-head D or the per-token delta)");
-    TRY(check_diag(&c, "D", t->D, &s, 0, &p->d_per_channel, &p->D));
-    TRY(check_tensor(&c, "delta", t->delta, 3, dt_sh, DT, c.io, 0, canon_id, &p->delta));
-    TRY(check_tensor(&c, "z", t->z, 4, x_sh, X, c.io, 0, canon_id, &p->z));
-    TRY(check_tensor(&c, "initial_states_f", t->initial_states_f, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init[0]));
-    TRY(check_tensor(&c, "initial_states_b", t->initial_states_b, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init[1]));
+    if (t->D && t->delta) return ssmix_check_fail(&c, "D and delta are mutually exclusive (give the per-head D or the per-token delta)");
+    SSMIX_TRY(check_diag(&c, "D", t->D, &s, 0, &p->d_per_channel, &p->D));
+    SSMIX_TRY(ssmix_check_tensor(&c, "delta", t->delta, 3, dt_sh, DT, c.io, 0, canon_id, &p->delta));
+    SSMIX_TRY(ssmix_check_tensor(&c, "z", t->z, 4, x_sh, X, c.io, 0, canon_id, &p->z));
+    SSMIX_TRY(ssmix_check_tensor(&c, "initial_states_f", t->initial_states_f, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "initial_states_b", t->initial_states_b, 4, st_sh, ST, SSMIX_F32, 0, canon_id, &p->init[1]));
 
     const ssmix_tensor *grads[] = {t->dx, t->dA, t->ddt_bias, t->dD, t->ddelta, t->dz, t->ddt_f, t->dB_f,
                                    t->dC_f, t->ddt_b, t->dB_b, t->dC_b, t->dinitial_states_f, t->dinitial_states_b};
@@ -348,46 +341,46 @@ ssmix_status ssmix_validate_qsmix(const ssmix_context *ctx, const ssmix_qsmix_pa
                             "dC_f", "ddt_b", "dB_b", "dC_b", "dinitial_states_f", "dinitial_states_b"};
     if (!backward) {
         const char *why = "in the forward pass";
-        TRY(must_be_null(&c, "dout", t->dout, why));
-        for (int i = 0; i < 14; i++) TRY(must_be_null(&c, gnames[i], grads[i], why));
-        if (!t->out) return fail(&c, "out is NULL (required)");
-        return check_tensor(&c, "out", t->out, 4, x_sh, X, c.io, 1, canon_id, &p->out);
+        SSMIX_TRY(ssmix_check_must_be_null(&c, "dout", t->dout, why));
+        for (int i = 0; i < 14; i++) SSMIX_TRY(ssmix_check_must_be_null(&c, gnames[i], grads[i], why));
+        if (!t->out) return ssmix_check_fail(&c, "out is NULL (required)");
+        return ssmix_check_tensor(&c, "out", t->out, 4, x_sh, X, c.io, 1, canon_id, &p->out);
     }
 
-    TRY(must_be_null(&c, "out", t->out, "in the backward pass"));
-    if (!t->dout) return fail(&c, "dout is NULL (required)");
-    TRY(check_tensor(&c, "dout", t->dout, 4, x_sh, X, c.io, 0, canon_id, &p->dout));
-    TRY(grad_needs_input(&c, "ddt_bias", t->ddt_bias, "dt_bias", t->dt_bias));
-    TRY(grad_needs_input(&c, "dD", t->dD, "D", t->D));
-    TRY(grad_needs_input(&c, "ddelta", t->ddelta, "delta", t->delta));
-    TRY(grad_needs_input(&c, "dz", t->dz, "z", t->z));
-    TRY(grad_needs_input(&c, "dinitial_states_f", t->dinitial_states_f, "initial_states_f", t->initial_states_f));
-    TRY(grad_needs_input(&c, "dinitial_states_b", t->dinitial_states_b, "initial_states_b", t->initial_states_b));
-    TRY(check_tensor(&c, "dx", t->dx, 4, x_sh, X, c.io, 1, canon_id, &p->dx));
-    TRY(check_tensor(&c, "dA", t->dA, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->dA));
-    TRY(check_tensor(&c, "ddt_bias", t->ddt_bias, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->ddt_bias));
+    SSMIX_TRY(ssmix_check_must_be_null(&c, "out", t->out, "in the backward pass"));
+    if (!t->dout) return ssmix_check_fail(&c, "dout is NULL (required)");
+    SSMIX_TRY(ssmix_check_tensor(&c, "dout", t->dout, 4, x_sh, X, c.io, 0, canon_id, &p->dout));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "ddt_bias", t->ddt_bias, "dt_bias", t->dt_bias));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dD", t->dD, "D", t->D));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "ddelta", t->ddelta, "delta", t->delta));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dz", t->dz, "z", t->z));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dinitial_states_f", t->dinitial_states_f, "initial_states_f", t->initial_states_f));
+    SSMIX_TRY(ssmix_check_grad_needs_input(&c, "dinitial_states_b", t->dinitial_states_b, "initial_states_b", t->initial_states_b));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dx", t->dx, 4, x_sh, X, c.io, 1, canon_id, &p->dx));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dA", t->dA, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->dA));
+    SSMIX_TRY(ssmix_check_tensor(&c, "ddt_bias", t->ddt_bias, 1, h_sh, HH, SSMIX_F32, 1, canon_id, &p->ddt_bias));
     if (t->dD) {
         if (t->dD->ndim != t->D->ndim)
-            return fail(&c, "dD has %d dimensions, expected %d (the shape of D)", t->dD->ndim, t->D->ndim);
-        TRY(check_diag(&c, "dD", t->dD, &s, 1, NULL, &p->dD));
+            return ssmix_check_fail(&c, "dD has %d dimensions, expected %d (the shape of D)", t->dD->ndim, t->D->ndim);
+        SSMIX_TRY(check_diag(&c, "dD", t->dD, &s, 1, NULL, &p->dD));
     }
-    TRY(check_tensor(&c, "ddelta", t->ddelta, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddelta));
-    TRY(check_tensor(&c, "dz", t->dz, 4, x_sh, X, c.io, 1, canon_id, &p->dz));
-    TRY(check_tensor(&c, "ddt_f", t->ddt_f, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt[0]));
-    TRY(check_tensor(&c, "dB_f", t->dB_f, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB[0]));
-    TRY(check_tensor(&c, "dC_f", t->dC_f, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "ddelta", t->ddelta, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddelta));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dz", t->dz, 4, x_sh, X, c.io, 1, canon_id, &p->dz));
+    SSMIX_TRY(ssmix_check_tensor(&c, "ddt_f", t->ddt_f, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dB_f", t->dB_f, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dC_f", t->dC_f, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC[0]));
     if (p->shared_dirs) {
         /* One set of direction parameters: the forward gradients receive both directions' sums. */
         const char *why = "when the directions share dt/B/C (or pass the same view as the forward gradient)";
-        if (!same_view(t->ddt_b, t->ddt_f)) TRY(must_be_null(&c, "ddt_b", t->ddt_b, why));
-        if (!same_view(t->dB_b, t->dB_f)) TRY(must_be_null(&c, "dB_b", t->dB_b, why));
-        if (!same_view(t->dC_b, t->dC_f)) TRY(must_be_null(&c, "dC_b", t->dC_b, why));
+        if (!same_view(t->ddt_b, t->ddt_f)) SSMIX_TRY(ssmix_check_must_be_null(&c, "ddt_b", t->ddt_b, why));
+        if (!same_view(t->dB_b, t->dB_f)) SSMIX_TRY(ssmix_check_must_be_null(&c, "dB_b", t->dB_b, why));
+        if (!same_view(t->dC_b, t->dC_f)) SSMIX_TRY(ssmix_check_must_be_null(&c, "dC_b", t->dC_b, why));
     } else {
-        TRY(check_tensor(&c, "ddt_b", t->ddt_b, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt[1]));
-        TRY(check_tensor(&c, "dB_b", t->dB_b, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB[1]));
-        TRY(check_tensor(&c, "dC_b", t->dC_b, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "ddt_b", t->ddt_b, 3, dt_sh, DT, c.io, 1, canon_id, &p->ddt[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "dB_b", t->dB_b, 4, bc_sh, BC, c.io, 1, canon_id, &p->dB[1]));
+        SSMIX_TRY(ssmix_check_tensor(&c, "dC_b", t->dC_b, 4, bc_sh, BC, c.io, 1, canon_id, &p->dC[1]));
     }
-    TRY(check_tensor(&c, "dinitial_states_f", t->dinitial_states_f, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit[0]));
-    TRY(check_tensor(&c, "dinitial_states_b", t->dinitial_states_b, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit[1]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dinitial_states_f", t->dinitial_states_f, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit[0]));
+    SSMIX_TRY(ssmix_check_tensor(&c, "dinitial_states_b", t->dinitial_states_b, 4, st_sh, ST, SSMIX_F32, 1, canon_id, &p->dinit[1]));
     return SSMIX_SUCCESS;
 }

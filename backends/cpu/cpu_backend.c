@@ -117,12 +117,37 @@ static ssmix_status cpu_qsmix_forward(void *bctx, const ssmix_qsmix_problem *p) 
 static ssmix_status cpu_qsmix_backward(void *bctx, const ssmix_qsmix_problem *p) { (void)bctx; return oom(ssmix_ref_qsmix_backward(p)); }
 
 static const ssmix_backend_ops cpu_ops = {
-    SSMIX_BACKEND_ABI_VERSION, "cpu", "",
-    cpu_device_count, cpu_device_info,
-    cpu_open, cpu_close, cpu_device_name, cpu_context_device_info, cpu_synchronize,
-    cpu_buffer_alloc, cpu_buffer_wrap, cpu_buffer_free, cpu_buffer_user_handle, cpu_buffer_write, cpu_buffer_read,
-    cpu_ssd_forward, cpu_ssd_backward, cpu_qsmix_forward, cpu_qsmix_backward,
-    NULL, NULL, /* no native streams: the cpu backend runs synchronously */
+    .abi_version = SSMIX_BACKEND_ABI_VERSION,
+    .name = "cpu",
+    .archs = "",
+    .device_count = cpu_device_count,
+    .device_info = cpu_device_info,
+    .open = cpu_open,
+    .close = cpu_close,
+    .device_name = cpu_device_name,
+    .context_device_info = cpu_context_device_info,
+    .synchronize = cpu_synchronize,
+    .buffer_alloc = cpu_buffer_alloc,
+    .buffer_wrap = cpu_buffer_wrap,
+    .buffer_free = cpu_buffer_free,
+    .buffer_user_handle = cpu_buffer_user_handle,
+    .buffer_write = cpu_buffer_write,
+    .buffer_read = cpu_buffer_read,
+    .ssd_forward = cpu_ssd_forward,
+    .ssd_backward = cpu_ssd_backward,
+    .qsmix_forward = cpu_qsmix_forward,
+    .qsmix_backward = cpu_qsmix_backward,
+    .set_stream = NULL, /* no native streams: the cpu backend runs synchronously */
+    .get_stream = NULL,
+    .gla_forward = ssmix_cpu_gla_forward,
+    .gla_backward = ssmix_cpu_gla_backward,
+    .sscan_forward = ssmix_cpu_sscan_forward,
+    .sscan_backward = ssmix_cpu_sscan_backward,
+    .sscan_decode = ssmix_cpu_sscan_decode,
+    .conv1d_forward = ssmix_cpu_conv1d_forward,
+    .conv1d_backward = ssmix_cpu_conv1d_backward,
+    .conv1d_update = ssmix_cpu_conv1d_update,
+    .ssd_decode = ssmix_cpu_ssd_decode,
 };
 
 const ssmix_backend_ops *ssmix_cpu_backend_ops(void) { return &cpu_ops; }

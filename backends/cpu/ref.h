@@ -14,4 +14,16 @@ ssmix_status ssmix_ref_ssd_backward(const ssmix_ssd_problem *p);
 ssmix_status ssmix_ref_qsmix_forward(const ssmix_qsmix_problem *p);
 ssmix_status ssmix_ref_qsmix_backward(const ssmix_qsmix_problem *p);
 
+/* Operators of OPS.md sections 3-6: the functions of the cpu backend's ops table themselves
+ * (ref_gla.c, ref_sscan.c, ref_conv.c, ref_decode.c). They record their own error messages. */
+ssmix_status ssmix_cpu_gla_forward(void *bctx, const ssmix_gla_problem *p);
+ssmix_status ssmix_cpu_gla_backward(void *bctx, const ssmix_gla_problem *p);
+ssmix_status ssmix_cpu_sscan_forward(void *bctx, const ssmix_sscan_problem *p);
+ssmix_status ssmix_cpu_sscan_backward(void *bctx, const ssmix_sscan_problem *p);
+ssmix_status ssmix_cpu_sscan_decode(void *bctx, const ssmix_sscan_decode_problem *p);
+ssmix_status ssmix_cpu_conv1d_forward(void *bctx, const ssmix_conv1d_problem *p);
+ssmix_status ssmix_cpu_conv1d_backward(void *bctx, const ssmix_conv1d_problem *p);
+ssmix_status ssmix_cpu_conv1d_update(void *bctx, const ssmix_conv1d_update_problem *p);
+ssmix_status ssmix_cpu_ssd_decode(void *bctx, const ssmix_ssd_decode_problem *p);
+
 #endif

@@ -12,9 +12,4 @@
 #define SSMIX_RT_KERNEL_COUNT ((int)SSMIX_KERNEL_COUNT)
 #define SSMIX_RT_KERNEL_NAME(id) ssmix_kernel_name((ssmix_kernel_id)(id))
 
-/* The build defines SSMIX_HAVE_QSMIX_PIPELINE=1 when backends/gpu/qsmix_pipeline.c exists. */
-#ifndef SSMIX_HAVE_QSMIX_PIPELINE
-#define SSMIX_HAVE_QSMIX_PIPELINE 0
-#endif
-
 #endif

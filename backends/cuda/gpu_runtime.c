@@ -654,48 +654,16 @@ static ssmix_status rt_launch(void *impl, ssmix_kernel_id kernel, ssmix_dtype io
 
 /* ------------------------------------------------------------------ operators */
 
-static ssmix_status rt_ssd_forward(void *bctx, const ssmix_ssd_problem *p)
-{
-    rt_ctx *c = bctx;
-    ssmix_status st = set_device(c);
-    return st != SSMIX_SUCCESS ? st : ssmix_gpu_ssd_forward(&c->dev, p);
-}
-
-static ssmix_status rt_ssd_backward(void *bctx, const ssmix_ssd_problem *p)
-{
-    rt_ctx *c = bctx;
-    ssmix_status st = set_device(c);
-    return st != SSMIX_SUCCESS ? st : ssmix_gpu_ssd_backward(&c->dev, p);
-}
-
-#if SSMIX_HAVE_QSMIX_PIPELINE
-static ssmix_status rt_qsmix_forward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    rt_ctx *c = bctx;
-    ssmix_status st = set_device(c);
-    return st != SSMIX_SUCCESS ? st : ssmix_gpu_qsmix_forward(&c->dev, p);
-}
-
-static ssmix_status rt_qsmix_backward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    rt_ctx *c = bctx;
-    ssmix_status st = set_device(c);
-    return st != SSMIX_SUCCESS ? st : ssmix_gpu_qsmix_backward(&c->dev, p);
-}
-#else
-static ssmix_status rt_qsmix_forward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    (void)bctx;
-    (void)p;
-    return FAIL(SSMIX_ERROR_UNSUPPORTED, "the quasiseparable mixer is not built into libssmix-" RT_BACKEND
-                " (backends/gpu/qsmix_pipeline.c was absent at build time)");
-}
-
-static ssmix_status rt_qsmix_backward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    return rt_qsmix_forward(bctx, p);
-}
-#endif
+/* Every operator runs its backend-neutral pipeline (backends/gpu/) on this context's device table. */
+#define RT_PIPELINE_OP(op, problem)                                       \
+    static ssmix_status rt_##op(void *bctx, const problem *p)             \
+    {                                                                     \
+        rt_ctx *c = bctx;                                                 \
+        ssmix_status st = set_device(c);                                  \
+        return st != SSMIX_SUCCESS ? st : ssmix_gpu_##op(&c->dev, p);     \
+    }
+SSMIX_GPU_PIPELINE_OPS(RT_PIPELINE_OP)
+#undef RT_PIPELINE_OP
 
 /* ------------------------------------------------------------------ module entry */
 
@@ -720,14 +688,11 @@ static const ssmix_backend_ops g_ops = {
     .buffer_user_handle = rt_buffer_user_handle,
     .buffer_write = rt_buffer_write,
     .buffer_read = rt_buffer_read,
-    .ssd_forward = rt_ssd_forward,
-    .ssd_backward = rt_ssd_backward,
-    .qsmix_forward = rt_qsmix_forward,
-    .qsmix_backward = rt_qsmix_backward,
-#if SSMIX_BACKEND_ABI_VERSION >= 2
     .set_stream = rt_set_stream,
     .get_stream = rt_get_stream,
-#endif
+#define RT_OP_SLOT(op, problem) .op = rt_##op,
+    SSMIX_GPU_PIPELINE_OPS(RT_OP_SLOT)
+#undef RT_OP_SLOT
 };
 
 SSMIX_EXPORT const ssmix_backend_ops *ssmix_backend_entry(const ssmix_host_api *host);

@@ -5,11 +5,9 @@
  * kernels/<file> (CUDA/HIP objects append _f32/_f16/_bf16; OpenCL builds one program per file and
  * I/O dtype, so the plain name is used there). The enum value is SSMIX_K_<name>.
  *
- * Adding kernels for another operator: put them in kernels/<op>*.cl, list them in a header
- * backends/gpu/<op>_kernels.h that defines an X-macro list like SSMIX_SSD_KERNELS below, and include
- * it at the hook below. The qsmix hook is live when backends/gpu/qsmix_kernels.h defines
- * SSMIX_QSMIX_KERNELS(X); the build defines SSMIX_HAVE_QSMIX_KERNELS=1 when that file exists.
- * Nothing in a backend needs to change: backends look kernels up by name and file.
+ * Adding kernels for an operator: put them in kernels/<op>.cl, list them in the X-macro of
+ * backends/gpu/<op>_kernels.h (included below). Nothing in a backend needs to change: backends
+ * look kernels up by name and file, and the builds pick up every .cl file of kernels/.
  */
 #ifndef SSMIX_GPU_KERNELS_H
 #define SSMIX_GPU_KERNELS_H
@@ -30,14 +28,15 @@
     X(ssd_reduce_rows, "ssd.cl")          \
     X(ssd_reduce_heads, "ssd.cl")
 
-#if defined(SSMIX_HAVE_QSMIX_KERNELS) && SSMIX_HAVE_QSMIX_KERNELS
-#include "qsmix_kernels.h"
-#endif
-#ifndef SSMIX_QSMIX_KERNELS
-#define SSMIX_QSMIX_KERNELS(X)
-#endif
+#include "qsmix_kernels.h" /* SSMIX_QSMIX_KERNELS */
+#include "gla_kernels.h"   /* SSMIX_GLA_KERNELS */
+#include "sscan_kernels.h" /* SSMIX_SSCAN_KERNELS (selective scan and its decode step) */
+#include "conv_kernels.h"  /* SSMIX_CONV_KERNELS (short convolutions and the state update) */
+#include "decode_kernels.h" /* SSMIX_DECODE_KERNELS (SSD decode step) */
 
-#define SSMIX_ALL_KERNELS(X) SSMIX_SSD_KERNELS(X) SSMIX_QSMIX_KERNELS(X)
+#define SSMIX_ALL_KERNELS(X)                                                                \
+    SSMIX_SSD_KERNELS(X) SSMIX_QSMIX_KERNELS(X) SSMIX_GLA_KERNELS(X) SSMIX_SSCAN_KERNELS(X) \
+    SSMIX_CONV_KERNELS(X) SSMIX_DECODE_KERNELS(X)
 
 typedef enum ssmix_kernel_id {
 #define SSMIX_KERNEL_ENUM_(name, file) SSMIX_K_##name,

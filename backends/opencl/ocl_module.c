@@ -656,68 +656,41 @@ static ssmix_status op_buffer_read(void *bctx, void *native, size_t offset, void
 
 /* ---------------------------------------------------------------- operators */
 
-static ssmix_status op_ssd_forward(void *bctx, const ssmix_ssd_problem *p)
-{
-    ocl_ctx *c = bctx;
-    ssmix_status st = ssmix_gpu_ssd_forward(&c->gdev, p);
-    if (st == SSMIX_SUCCESS) c->cl->clFlush(c->queue);
-    return st;
-}
-
-static ssmix_status op_ssd_backward(void *bctx, const ssmix_ssd_problem *p)
-{
-    ocl_ctx *c = bctx;
-    ssmix_status st = ssmix_gpu_ssd_backward(&c->gdev, p);
-    if (st == SSMIX_SUCCESS) c->cl->clFlush(c->queue);
-    return st;
-}
-
-#if defined(SSMIX_HAVE_QSMIX_PIPELINE) && SSMIX_HAVE_QSMIX_PIPELINE
-static ssmix_status op_qsmix_forward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    ocl_ctx *c = bctx;
-    ssmix_status st = ssmix_gpu_qsmix_forward(&c->gdev, p);
-    if (st == SSMIX_SUCCESS) c->cl->clFlush(c->queue);
-    return st;
-}
-
-static ssmix_status op_qsmix_backward(void *bctx, const ssmix_qsmix_problem *p)
-{
-    ocl_ctx *c = bctx;
-    ssmix_status st = ssmix_gpu_qsmix_backward(&c->gdev, p);
-    if (st == SSMIX_SUCCESS) c->cl->clFlush(c->queue);
-    return st;
-}
-#define OP_QSMIX_FORWARD op_qsmix_forward
-#define OP_QSMIX_BACKWARD op_qsmix_backward
-#else
-#define OP_QSMIX_FORWARD NULL /* the core reports "does not implement this operator" */
-#define OP_QSMIX_BACKWARD NULL
-#endif
+/* Every operator runs its backend-neutral pipeline (backends/gpu/) on this context's device table,
+ * then flushes the queue so the work starts while the host goes on. */
+#define OCL_PIPELINE_OP(op, problem)                                  \
+    static ssmix_status op_##op(void *bctx, const problem *p)         \
+    {                                                                 \
+        ocl_ctx *c = bctx;                                            \
+        ssmix_status st = ssmix_gpu_##op(&c->gdev, p);                \
+        if (st == SSMIX_SUCCESS) c->cl->clFlush(c->queue);            \
+        return st;                                                    \
+    }
+SSMIX_GPU_PIPELINE_OPS(OCL_PIPELINE_OP)
+#undef OCL_PIPELINE_OP
 
 static const ssmix_backend_ops ocl_ops = {
-    SSMIX_BACKEND_ABI_VERSION,
-    "opencl",
-    "", /* no ahead-of-time architectures: programs are built per device at run time */
-    op_device_count,
-    op_device_info,
-    op_open,
-    op_close,
-    op_device_name,
-    op_context_device_info,
-    op_synchronize,
-    op_buffer_alloc,
-    op_buffer_wrap,
-    op_buffer_free,
-    op_buffer_user_handle,
-    op_buffer_write,
-    op_buffer_read,
-    op_ssd_forward,
-    op_ssd_backward,
-    OP_QSMIX_FORWARD,
-    OP_QSMIX_BACKWARD,
-    NULL, /* set_stream: OpenCL queues are not exposed as native streams */
-    NULL, /* get_stream */
+    .abi_version = SSMIX_BACKEND_ABI_VERSION,
+    .name = "opencl",
+    .archs = "", /* no ahead-of-time architectures: programs are built per device at run time */
+    .device_count = op_device_count,
+    .device_info = op_device_info,
+    .open = op_open,
+    .close = op_close,
+    .device_name = op_device_name,
+    .context_device_info = op_context_device_info,
+    .synchronize = op_synchronize,
+    .buffer_alloc = op_buffer_alloc,
+    .buffer_wrap = op_buffer_wrap,
+    .buffer_free = op_buffer_free,
+    .buffer_user_handle = op_buffer_user_handle,
+    .buffer_write = op_buffer_write,
+    .buffer_read = op_buffer_read,
+    .set_stream = NULL, /* OpenCL queues are not exposed as native streams */
+    .get_stream = NULL,
+#define OCL_OP_SLOT(op, problem) .op = op_##op,
+    SSMIX_GPU_PIPELINE_OPS(OCL_OP_SLOT)
+#undef OCL_OP_SLOT
 };
 
 __attribute__((visibility("default"))) const ssmix_backend_ops *ssmix_backend_entry(const ssmix_host_api *host);

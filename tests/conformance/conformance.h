@@ -7,8 +7,8 @@
  * unchanged. Optionally the backend runs twice and must reproduce its outputs bit for bit.
  *
  * Used by the ctest driver ssmix_conformance (main.c) and by `ssmix check`. Operators plug in as
- * conf_suite objects: cases_ssd.c defines conf_suite_ssd; cases_qsmix.c, when present at build time
- * (CMake defines SSMIX_CONF_HAVE_QSMIX), defines conf_suite_qsmix. conf_suites() lists them.
+ * conf_suite objects: cases_<op>.c defines conf_suite_<op> (every cases_*.c is built) and the list
+ * in conformance.c names it; conf_suites() returns that list.
  *
  * Writing a case (see cases_ssd.c):
  *     conf_tensor *x = conf_tensor_new(r, "x", io, 4, shape, CONF_LAYOUT_CONTIG, 0, tol_none);
