@@ -1,4 +1,4 @@
-/* The ssmix command: info, check (and, later, bench). */
+/* The ssmix command: info, check, bench. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +12,7 @@ static void usage(FILE *out)
             "commands:\n"
             "  info     version, backends, devices, what SSMIX_BACKEND resolves to\n"
             "  check    run the conformance cases on a backend against the CPU oracle\n"
+            "  bench    time an operator call (median, min, GB/s, TFLOP/s, first-call latency)\n"
             "  version  print the version\n\n"
             "`ssmix <command> --help` describes each command. Backend selection: SSMIX_BACKEND\n"
             "(auto, cpu, cuda[:dev], hip[:dev], opencl[:platform[:dev]], or a comma list).\n");
@@ -34,6 +35,7 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "info")) return tool_info(argc - 1, argv + 1);
     if (!strcmp(cmd, "check")) return tool_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return tool_bench(argc - 1, argv + 1);
     fprintf(stderr, "ssmix: unknown command \"%s\"\n\n", cmd);
     usage(stderr);
     return 2;
