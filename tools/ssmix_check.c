@@ -19,13 +19,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: ssmix check [--backend SEL] [--op ssd|qsmix|all] [--quick|--full] [--dtype f32|f16|bf16]\n"
+            "usage: ssmix check [--backend SEL] [--op NAME|all] [--quick|--full] [--dtype f32|f16|bf16]\n"
             "                   [--seed N] [--list] [--verbose]\n\n"
             "Runs the conformance cases on the backend SEL (default: $SSMIX_BACKEND, else auto) and compares\n"
             "every output and gradient with the CPU oracle. Prints a line per checked call (every tensor with\n"
             "--verbose: max error, tolerance, relative RMS) and a summary; exits 1 on any failure.\n"
             "On the cpu backend, the oracle is checked against independent forms (explicit matrices,\n"
             "finite-difference gradients) instead.\n"
+            "  --op      one operator family (ssmix check --list shows them all), or all (default)\n"
             "  --quick   a sample of the check matrix (default)    --full   the whole matrix\n"
             "  --dtype   only cases with this I/O dtype             --list   list the cases and exit\n");
 }
@@ -90,15 +91,19 @@ int tool_check(int argc, char **argv)
             return 2;
         }
     }
-    if (strcmp(op, "ssd") && strcmp(op, "qsmix") && strcmp(op, "all")) {
-        fprintf(stderr, "ssmix check: --op must be ssd, qsmix or all (got \"%s\")\n", op);
+    const conf_suite *const *suites = conf_suites();
+    int known = !strcmp(op, "all");
+    for (int s = 0; suites[s]; s++) known |= !strcmp(op, suites[s]->op);
+    if (!known) {
+        fprintf(stderr, "ssmix check: --op must be all or one of:");
+        for (int s = 0; suites[s]; s++) fprintf(stderr, " %s", suites[s]->op);
+        fprintf(stderr, " (got \"%s\")\n", op);
         return 2;
     }
     if (dtype && strcmp(dtype, "f32") && strcmp(dtype, "f16") && strcmp(dtype, "bf16")) {
         fprintf(stderr, "ssmix check: --dtype must be f32, f16 or bf16 (got \"%s\")\n", dtype);
         return 2;
     }
-    const conf_suite *const *suites = conf_suites();
     if (list) {
         for (int s = 0; suites[s]; s++) {
             if (strcmp(op, "all") && strcmp(op, suites[s]->op)) continue;
