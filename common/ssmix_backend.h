@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* Bump on any change to the structs or function tables below. */
-#define SSMIX_BACKEND_ABI_VERSION 3u
+#define SSMIX_BACKEND_ABI_VERSION 4u /* 4: cu_seqlens/nseq in the SSD and mixer problems */
 #define SSMIX_BACKEND_ENTRY_SYMBOL "ssmix_backend_entry"
 
 /* Test-only dtype understood by the CPU reference alone: double storage, so oracle self-tests
@@ -66,6 +66,11 @@ typedef struct ssmix_ssd_problem {
     ssmix_view out, final_states;                      /* forward outputs */
     ssmix_view dout, dfinal;                           /* backward inputs */
     ssmix_view dx, ddt, dA, dB, dC, dD, dz, ddt_bias, dinit; /* backward outputs */
+    /* varlen: cu_seqlens [k] (i32, nseq+1 entries) present => batch == 1, seq_idx absent, and the
+     * state views init/final/dfinal/dinit have nseq rows ([k][h][p][n]). The validator checks shape
+     * and dtype only: the values live on the device (the cpu oracle checks them itself). */
+    ssmix_view cu_seqlens;
+    int64_t nseq;           /* number of sequences (0 when cu_seqlens is absent) */
 } ssmix_ssd_problem;
 
 /* Quasiseparable mixer problem. Direction index 0 = forward (causal), 1 = backward (anti-causal).
@@ -88,6 +93,10 @@ typedef struct ssmix_qsmix_problem {
     ssmix_view dout;                                   /* backward input */
     ssmix_view dx, dA, ddt_bias, dD, ddelta, dz;       /* backward outputs */
     ssmix_view ddt[2], dB[2], dC[2], dinit[2];
+    /* varlen: cu_seqlens [i] (present: batch == 1, init/dinit lead with nseq; values checked only
+     * by backends that can read them, see ssmix_qsmix_tensors.cu_seqlens) */
+    ssmix_view cu_seqlens;
+    int64_t nseq;                                      /* 0 when cu_seqlens is absent */
 } ssmix_qsmix_problem;
 
 /* The problems of OPS.md sections 3-6, one header per operator family, same conventions. */
@@ -143,6 +152,14 @@ typedef struct ssmix_backend_ops {
      * get_stream: the stream work goes to now. */
     ssmix_status (*set_stream)(void *bctx, void *native_stream);
     void *(*get_stream)(void *bctx);
+
+    /* Optional timing events (all four NULL: the core synchronizes and reads the host clock, right
+     * for backends that run synchronously). event_record queues a marker after the work queued so
+     * far; event_elapsed waits for `end` and returns the device time between the two markers. */
+    ssmix_status (*event_create)(void *bctx, void **event);
+    void (*event_destroy)(void *bctx, void *event);
+    ssmix_status (*event_record)(void *bctx, void *event);
+    ssmix_status (*event_elapsed)(void *bctx, void *start, void *end, float *ms);
 
     /* OPS.md sections 3-6. NULL: the backend does not implement the operator (UNSUPPORTED). */
     ssmix_status (*gla_forward)(void *bctx, const ssmix_gla_problem *p);

@@ -217,8 +217,29 @@ ssmix_status ssmix_validate_ssd(const ssmix_context *ctx, const ssmix_ssd_params
     p->io_dtype = c.io;
 
     const int64_t x_sh[4] = {s.b, s.L, s.H, s.P}, dt_sh[3] = {s.b, s.L, s.H}, h_sh[1] = {s.H};
-    const int64_t bc_sh[4] = {s.b, s.L, s.G, s.N}, st_sh[4] = {s.b, s.H, s.P, s.N}, sq_sh[2] = {s.b, s.L};
+    const int64_t bc_sh[4] = {s.b, s.L, s.G, s.N}, sq_sh[2] = {s.b, s.L};
+    int64_t st_sh[4] = {s.b, s.H, s.P, s.N};
     const char *X = "(b,L,H,P)", *DT = "(b,L,H)", *HH = "(H)", *BC = "(b,L,G,N)", *ST = "(b,H,P,N)";
+
+    /* varlen: one packed row of nseq sequences; states get one row per sequence */
+    if (t->cu_seqlens) {
+        if (t->cu_seqlens->ndim != 1 || t->cu_seqlens->shape[0] < 2)
+            return ssmix_check_fail(&c, "cu_seqlens must have shape (nseq+1) with nseq >= 1 (got %d dimensions, shape[0] = %lld)",
+                                    t->cu_seqlens->ndim, (long long)(t->cu_seqlens->ndim >= 1 ? t->cu_seqlens->shape[0] : 0));
+        if (s.b != 1)
+            return ssmix_check_fail(&c, "cu_seqlens (varlen) requires batch 1, but x.shape[0] (b) = %lld", (long long)s.b);
+        if (t->seq_idx) return ssmix_check_fail(&c, "seq_idx must be NULL when cu_seqlens is given (varlen and seq_idx are exclusive)");
+        if (s.L > INT32_MAX)
+            return ssmix_check_fail(&c, "cu_seqlens is given but L = %lld does not fit in its int32 entries", (long long)s.L);
+        p->nseq = t->cu_seqlens->shape[0] - 1;
+        if (p->nseq > s.L)
+            return ssmix_check_fail(&c, "cu_seqlens has %lld sequences but L = %lld (every sequence needs length >= 1)",
+                                    (long long)p->nseq, (long long)s.L);
+        const int64_t cu_sh[1] = {p->nseq + 1};
+        SSMIX_TRY(ssmix_check_tensor(&c, "cu_seqlens", t->cu_seqlens, 1, cu_sh, "(nseq+1)", SSMIX_I32, 0, canon_id, &p->cu_seqlens));
+        st_sh[0] = p->nseq;
+        ST = "(nseq,H,P,N)";
+    }
 
     if (!t->dt) return ssmix_check_fail(&c, "dt is NULL (required)");
     if (!t->A) return ssmix_check_fail(&c, "A is NULL (required)");
@@ -305,8 +326,31 @@ ssmix_status ssmix_validate_qsmix(const ssmix_context *ctx, const ssmix_qsmix_pa
     p->io_dtype = c.io;
 
     const int64_t x_sh[4] = {s.b, s.L, s.H, s.P}, dt_sh[3] = {s.b, s.L, s.H}, h_sh[1] = {s.H};
-    const int64_t bc_sh[4] = {s.b, s.L, s.G, s.N}, st_sh[4] = {s.b, s.H, s.P, s.N};
+    const int64_t bc_sh[4] = {s.b, s.L, s.G, s.N};
+    int64_t st_sh[4] = {s.b, s.H, s.P, s.N};
     const char *X = "(b,L,H,P)", *DT = "(b,L,H)", *HH = "(H)", *BC = "(b,L,G,N)", *ST = "(b,H,P,N)";
+
+    /* varlen: one packed row of nseq sequences; the states lead with nseq instead of b. The values
+     * live on the device: backends that can read them (the cpu oracle) check them. */
+    if (t->cu_seqlens) {
+        const ssmix_tensor *cu = t->cu_seqlens;
+        if (cu->ndim != 1)
+            return ssmix_check_fail(&c, "cu_seqlens has %d dimensions, expected 1: (nseq+1)", cu->ndim);
+        if (cu->shape[0] < 2)
+            return ssmix_check_fail(&c, "cu_seqlens has shape (%lld), expected (nseq+1) with nseq >= 1", (long long)cu->shape[0]);
+        if (s.b != 1)
+            return ssmix_check_fail(&c, "cu_seqlens is given but the batch (x.shape[0]) is %lld; a varlen packed batch needs batch 1", (long long)s.b);
+        if (s.L > INT32_MAX)
+            return ssmix_check_fail(&c, "cu_seqlens is given but L = %lld does not fit in its int32 entries", (long long)s.L);
+        if (cu->shape[0] - 1 > s.L)
+            return ssmix_check_fail(&c, "cu_seqlens has %lld sequences but L = %lld (every sequence needs length >= 1)",
+                                    (long long)(cu->shape[0] - 1), (long long)s.L);
+        const int64_t cu_sh[1] = {cu->shape[0]};
+        SSMIX_TRY(ssmix_check_tensor(&c, "cu_seqlens", cu, 1, cu_sh, "(nseq+1)", SSMIX_I32, 0, canon_id, &p->cu_seqlens));
+        p->nseq = cu->shape[0] - 1;
+        st_sh[0] = p->nseq;
+        ST = "(nseq,H,P,N)";
+    }
 
     int nb = (t->dt_b != NULL) + (t->B_b != NULL) + (t->C_b != NULL);
     if (nb != 0 && nb != 3) return ssmix_check_fail(&c, "dt_b, B_b and C_b must be given together (or all NULL to share the forward ones)");

@@ -125,6 +125,22 @@ SSMIX_API ssmix_status ssmix_context_set_native_stream(ssmix_context *ctx, const
 /* The native stream the context queues work on now (its own unless one was set). */
 SSMIX_API ssmix_status ssmix_context_native_stream(const ssmix_context *ctx, const char *backend, void **stream);
 
+/* ---------------------------------------------------------------- timing events
+ *
+ * Device-side timing of queued work. An event is recorded into the context's queue (its current
+ * stream on cuda/hip) and completes when all work queued before it has; the time between two
+ * recorded events is measured on the device: CUDA/HIP events, OpenCL profiling timestamps of marker
+ * commands. The cpu backend runs operators synchronously, so its events read the host clock. */
+typedef struct ssmix_event ssmix_event;
+
+SSMIX_API ssmix_status ssmix_event_create(ssmix_context *ctx, ssmix_event **event);
+SSMIX_API ssmix_status ssmix_event_destroy(ssmix_event *event); /* NULL is a no-op */
+/* Record (or re-record) the event after the work queued so far. Does not block. */
+SSMIX_API ssmix_status ssmix_event_record(ssmix_event *event);
+/* Milliseconds from `start` to `end`, two recorded events of one context; waits for `end` to
+ * complete. INVALID_ARGUMENT if either was never recorded or they belong to different contexts. */
+SSMIX_API ssmix_status ssmix_event_elapsed(const ssmix_event *start, const ssmix_event *end, float *ms);
+
 /* ---------------------------------------------------------------- buffers */
 
 typedef struct ssmix_buffer ssmix_buffer;
@@ -219,14 +235,60 @@ typedef struct ssmix_ssd_tensors {
     const ssmix_tensor *dfinal_states;  /* (b,H,P,N) f32    optional */
     /* backward outputs (all optional; shapes of the matching input) */
     const ssmix_tensor *dx, *ddt, *dA, *dB, *dC, *dD, *dz, *ddt_bias, *dinitial_states;
+    /* varlen packed batch (appended field; zero-initialize the struct) */
+    const ssmix_tensor *cu_seqlens;     /* (nseq+1) i32     optional: varlen packed batch */
 } ssmix_ssd_tensors;
 
 /* Forward reads the inputs and writes out (and final_states); backward reads the inputs, dout and
- * dfinal_states and writes the gradients. Unused fields must be NULL (e.g. out in backward). */
+ * dfinal_states and writes the gradients. Unused fields must be NULL (e.g. out in backward).
+ *
+ * Varlen (cu_seqlens given): nseq sequences packed back to back in one row, sequence k occupying
+ * positions cu_seqlens[k] .. cu_seqlens[k+1]-1. Requires b == 1, cu_seqlens[0] == 0, strictly
+ * increasing values (every sequence has length >= 1), cu_seqlens[nseq] == L, and seq_idx == NULL.
+ * Each sequence is its own scan: initial_states, final_states, dfinal_states and dinitial_states
+ * have shape (nseq,H,P,N), one state per sequence. The values live on the device: the cpu backend
+ * checks them (SSMIX_ERROR_INVALID_ARGUMENT); GPU backends do not read them back, and invalid
+ * values there give unspecified results but never out-of-bounds accesses (docs/operators.md). */
 SSMIX_API ssmix_status ssmix_ssd_forward(ssmix_context *ctx, const ssmix_ssd_params *params,
                                          const ssmix_ssd_tensors *t);
 SSMIX_API ssmix_status ssmix_ssd_backward(ssmix_context *ctx, const ssmix_ssd_params *params,
                                           const ssmix_ssd_tensors *t);
+
+/* ---------------------------------------------------------------- SSD decode step
+ *
+ * One recurrent step of SSD per batch row (OPS.md section 6), updating states in place:
+ *   Delta = clamp(softplus?(dt + dt_bias), dt_min, dt_max)            (the SSD dt pipeline)
+ *   state = exp(Delta A) state + Delta outer(x, B)                     (per head, P x N)
+ *   y = state C + D x;  out = y * silu(z) (or y)                       (the updated state)
+ * Running L steps reproduces ssmix_ssd_forward's outputs and final state. With
+ * state_batch_indices, row i updates pool slot state_batch_indices[i]: a negative index marks a
+ * padding row (out = 0, no state touched); an index >= pool is treated the same way (skipped, out
+ * = 0). Two rows must not name the same slot (the result would depend on the order). Without
+ * indices, row i uses slot i and pool must equal b. Head h reads group h / (H/G) of B and C. */
+typedef struct ssmix_ssd_decode_params {
+    int dt_softplus;     /* default 0 */
+    float dt_min, dt_max; /* defaults 0, +inf */
+} ssmix_ssd_decode_params;
+
+SSMIX_API ssmix_status ssmix_ssd_decode_params_init(ssmix_ssd_decode_params *params);
+
+typedef struct ssmix_ssd_decode_tensors {
+    const ssmix_tensor *state;   /* (pool,H,P,N) f32  required, read and written in place */
+    const ssmix_tensor *x;       /* (b,H,P)           required */
+    const ssmix_tensor *dt;      /* (b,H)             required */
+    const ssmix_tensor *A;       /* (H) f32           required */
+    const ssmix_tensor *B;       /* (b,G,N)           required; H % G == 0 */
+    const ssmix_tensor *C;       /* (b,G,N)           required */
+    const ssmix_tensor *D;       /* (H) or (H,P) f32  optional */
+    const ssmix_tensor *z;       /* (b,H,P)           optional gate */
+    const ssmix_tensor *dt_bias; /* (H) f32           optional */
+    const ssmix_tensor *state_batch_indices; /* (b) i32 optional: slot of each row (< 0: padding) */
+    const ssmix_tensor *out;     /* (b,H,P)           required */
+} ssmix_ssd_decode_tensors;
+
+SSMIX_API ssmix_status ssmix_ssd_decode(ssmix_context *ctx, const ssmix_ssd_decode_params *params,
+                                        const ssmix_ssd_decode_tensors *t);
+/* ---------------------------------------------------------------- end of SSD decode step */
 
 /* Quasiseparable mixer: bidirectional SSD. */
 typedef enum ssmix_qsmix_mode {
@@ -258,8 +320,8 @@ typedef struct ssmix_qsmix_tensors {
     const ssmix_tensor *D;        /* (H) or (H,P) f32  optional diagonal            } at most */
     const ssmix_tensor *delta;    /* (b,L,H)           optional per-token diagonal  } one of these */
     const ssmix_tensor *z;        /* (b,L,H,P)       optional gate on the sum */
-    const ssmix_tensor *initial_states_f; /* (b,H,P,N) f32 optional */
-    const ssmix_tensor *initial_states_b; /* (b,H,P,N) f32 optional: state before t = L-1 */
+    const ssmix_tensor *initial_states_f; /* (b,H,P,N) f32 optional ((nseq,H,P,N) with cu_seqlens) */
+    const ssmix_tensor *initial_states_b; /* (b,H,P,N) f32 optional: state before t = L-1 (same) */
     /* forward output */
     const ssmix_tensor *out;      /* (b,L,H,P) */
     /* backward input */
@@ -268,12 +330,206 @@ typedef struct ssmix_qsmix_tensors {
     const ssmix_tensor *dx, *dA, *ddt_bias, *dD, *ddelta, *dz;
     const ssmix_tensor *ddt_f, *dB_f, *dC_f, *ddt_b, *dB_b, *dC_b;
     const ssmix_tensor *dinitial_states_f, *dinitial_states_b;
+    /* varlen: b must be 1; sequence i = tokens [cu[i], cu[i+1]) (cu[0] = 0, strictly increasing,
+     * cu[nseq] = L) is mixed on its own, nothing crosses a boundary; docs/operators.md */
+    const ssmix_tensor *cu_seqlens; /* (nseq+1) i32 optional: varlen packed batch */
 } ssmix_qsmix_tensors;
 
 SSMIX_API ssmix_status ssmix_qsmix_forward(ssmix_context *ctx, const ssmix_qsmix_params *params,
                                            const ssmix_qsmix_tensors *t);
 SSMIX_API ssmix_status ssmix_qsmix_backward(ssmix_context *ctx, const ssmix_qsmix_params *params,
                                             const ssmix_qsmix_tensors *t);
+
+/* ---------------------------------------------------------------- gated linear attention
+ *
+ * GLA / HGRN2 with per-channel decay (OPS.md section 3), per (batch or sequence, head):
+ *   S_t = diag(exp(gk_t)) S_{t-1} + outer(k_t, v_t)    (K x V, fp32 or wider),  o_t = scale * S_t^T q_t
+ * with S_{-1} = initial_state (or 0) and final_state = S_{L-1}. HGRN2 is q = output gate, k = 1 - f,
+ * v = input, gk = log f, scale = 1. Bidirectional: o = scan(q,k,v,gk) + flip(scan(flip(q,k,v,gk)))
+ * (the diagonal term counted twice); states are defined for the causal mode only.
+ * Varlen: with cu_seqlens (nseq+1 offsets, cu[0] = 0, non-decreasing, cu[nseq] = L; batch must be 1)
+ * every sequence [cu[i], cu[i+1]) starts from its own initial state (or 0). See docs/gla.md. */
+typedef struct ssmix_gla_params {
+    float scale;          /* NAN (the default) means K^-0.5; any finite value is used as given */
+    int bidirectional;    /* 0 causal (default), 1 bidirectional (no states allowed) */
+    int64_t chunk_size;   /* GPU chunk length, 1..64 (default 64); does not change the result */
+} ssmix_gla_params;
+
+SSMIX_API ssmix_status ssmix_gla_params_init(ssmix_gla_params *params);
+
+typedef struct ssmix_gla_tensors {
+    /* inputs (b batch, L length, H heads, K key dim, V value dim; nseq = sequences with cu_seqlens) */
+    const ssmix_tensor *q;              /* (b,L,H,K)        required */
+    const ssmix_tensor *k;              /* (b,L,H,K)        required */
+    const ssmix_tensor *v;              /* (b,L,H,V)        required */
+    const ssmix_tensor *gk;             /* (b,L,H,K)        required, log-decay <= 0 */
+    const ssmix_tensor *initial_state;  /* (b|nseq,H,K,V) f32 optional (causal only) */
+    const ssmix_tensor *cu_seqlens;     /* (nseq+1) i32     optional; batch must be 1 */
+    /* forward outputs */
+    const ssmix_tensor *out;            /* (b,L,H,V)        required by forward */
+    const ssmix_tensor *final_state;    /* (b|nseq,H,K,V) f32 optional (causal only) */
+    /* backward inputs */
+    const ssmix_tensor *dout;           /* (b,L,H,V)        required by backward */
+    const ssmix_tensor *dfinal_state;   /* (b|nseq,H,K,V) f32 optional (causal only) */
+    /* backward outputs (all optional; shapes of the matching input) */
+    const ssmix_tensor *dq, *dk, *dv, *dgk, *dinitial_state;
+} ssmix_gla_tensors;
+
+SSMIX_API ssmix_status ssmix_gla_forward(ssmix_context *ctx, const ssmix_gla_params *params,
+                                         const ssmix_gla_tensors *t);
+SSMIX_API ssmix_status ssmix_gla_backward(ssmix_context *ctx, const ssmix_gla_params *params,
+                                          const ssmix_gla_tensors *t);
+
+/* ---------------------------------------------------------------- short convolutions (conv1d)
+ *
+ * Depthwise 1-D convolutions over time (OPS.md section 5) and the causal conv state update used in
+ * decoding (section 6). Per channel c of C, width W >= 1, `left` = W-1 (causal) or (W-1)/2 (centered):
+ *     pre[b,t,c] = bias[c] + sum_{w<W} weight[c,w] * x[b, t-left+w, c]     out = silu(pre) or pre
+ * Positions outside [0,L) read 0, except causal positions < 0, which read initial_state[b,c,W-1+s].
+ * seq_idx (ids non-decreasing per row, -1 = padding): the tap at position s counts only if
+ * seq_idx[b,s] == seq_idx[b,t]; positions < 0 (the initial state) continue the row's first sequence
+ * only if seq_idx[b,0] == 0 (as in SSD); a token with seq_idx < 0 outputs exactly 0 (padding).
+ * Layouts: x/out/dout/dx are (b,L,C) (channel-last, default) or (b,C,L) (channel_first = 1); any
+ * non-negative strides are accepted either way. Dtypes: x/out/dout/dx share the I/O dtype (f32, f16,
+ * bf16); weight, bias, conv states and their gradients are f32; seq_idx and state indices are i32.
+ * Details, decode usage and limits: docs/conv1d.md. */
+typedef enum ssmix_conv1d_kind {
+    SSMIX_CONV1D_CAUSAL = 0,  /* left = W-1: out[t] sees x[t-W+1 .. t] (Mamba) */
+    SSMIX_CONV1D_CENTERED = 1 /* odd W, left = (W-1)/2, zero padded, no states (Hydra, Bi-Mamba2) */
+} ssmix_conv1d_kind;
+
+typedef enum ssmix_conv1d_activation {
+    SSMIX_CONV1D_ACT_NONE = 0,
+    SSMIX_CONV1D_ACT_SILU = 1
+} ssmix_conv1d_activation;
+
+typedef struct ssmix_conv1d_params {
+    ssmix_conv1d_kind kind;             /* default SSMIX_CONV1D_CAUSAL */
+    ssmix_conv1d_activation activation; /* default SSMIX_CONV1D_ACT_NONE */
+    int channel_first;                  /* 0 (default): x is (b,L,C); 1: x is (b,C,L) */
+} ssmix_conv1d_params;
+
+SSMIX_API ssmix_status ssmix_conv1d_params_init(ssmix_conv1d_params *params);
+
+typedef struct ssmix_conv1d_tensors {
+    /* inputs */
+    const ssmix_tensor *x;               /* (b,L,C) or (b,C,L)   required */
+    const ssmix_tensor *weight;          /* (C,W) f32            required; W from weight.shape[1] */
+    const ssmix_tensor *bias;            /* (C) f32              optional */
+    const ssmix_tensor *seq_idx;         /* (b,L) i32            optional */
+    const ssmix_tensor *initial_state;   /* (b,C,W-1) f32        optional; causal, W >= 2: x[-W+1 .. -1] */
+    /* forward outputs */
+    const ssmix_tensor *out;             /* x's shape            required by forward */
+    const ssmix_tensor *final_state;     /* (b,C,W-1) f32        optional; causal, W >= 2: the last W-1
+                                          * inputs of the row's last sequence (0 where a position belongs
+                                          * to another sequence), what ssmix_conv1d_update continues from */
+    /* backward inputs */
+    const ssmix_tensor *dout;            /* x's shape            required by backward */
+    const ssmix_tensor *dfinal_state;    /* (b,C,W-1) f32        optional (gradient w.r.t. final_state) */
+    /* backward outputs (all optional) */
+    const ssmix_tensor *dx;              /* x's shape */
+    const ssmix_tensor *dweight;         /* (C,W) f32: sum over b and t */
+    const ssmix_tensor *dbias;           /* (C) f32: needs bias */
+    const ssmix_tensor *dinitial_state;  /* (b,C,W-1) f32: needs initial_state */
+} ssmix_conv1d_tensors;
+
+/* Forward reads the inputs and writes out (and final_state); backward recomputes pre from the
+ * inputs, reads dout (and dfinal_state) and writes the requested gradients. Unused fields must be NULL. */
+SSMIX_API ssmix_status ssmix_conv1d_forward(ssmix_context *ctx, const ssmix_conv1d_params *params,
+                                            const ssmix_conv1d_tensors *t);
+SSMIX_API ssmix_status ssmix_conv1d_backward(ssmix_context *ctx, const ssmix_conv1d_params *params,
+                                             const ssmix_conv1d_tensors *t);
+
+/* Decode: T new tokens per row (T = 1 with a 2-D x), state shifted in place. For each row i and
+ * token j (in order), with r = state_batch_indices[i] (or i when not given):
+ *     win = (conv_state[r,c,0..W-2], x[i,j,c]);   out[i,j,c] = act(bias[c] + sum_w weight[c,w] win[w]);
+ *     conv_state[r,c,k] = win[k+1]
+ * which reproduces the causal conv1d forward (and its final_state) token by token. r < 0 or r >= pool
+ * marks padding: out is 0 and no state is touched. Non-negative indices must be distinct.
+ * params.kind must be SSMIX_CONV1D_CAUSAL; params.channel_first picks (b,C,T) vs (b,T,C) for a 3-D x. */
+typedef struct ssmix_conv1d_update_tensors {
+    const ssmix_tensor *conv_state;          /* (pool,C,W-1) f32     required, read and written; W >= 2 */
+    const ssmix_tensor *x;                   /* (b,C), or (b,T,C) / (b,C,T)   required */
+    const ssmix_tensor *weight;              /* (C,W) f32            required */
+    const ssmix_tensor *bias;                /* (C) f32              optional */
+    const ssmix_tensor *state_batch_indices; /* (b) i32              optional; without it pool == b */
+    const ssmix_tensor *out;                 /* x's shape            required */
+} ssmix_conv1d_update_tensors;
+
+SSMIX_API ssmix_status ssmix_conv1d_update(ssmix_context *ctx, const ssmix_conv1d_params *params,
+                                           const ssmix_conv1d_update_tensors *t);
+/* ---------------------------------------------------------------- end of short convolutions */
+
+/* ---------------------------------------------------------------- selective scan (Mamba-1)
+ *
+ * Per batch row b and channel d (OPS.md section 4; docs/selective_scan.md), state s (N) in f32:
+ *     v_t = delta[b,d,t] + delta_bias[d];  dl_t = softplus_thr(v_t) if delta_softplus else v_t
+ *     s_t[n] = exp(dl_t A[d,n]) s_{t-1}[n] + dl_t B_t[n] u[b,d,t]        s_{-1} = initial_state[b,d] or 0
+ *     y_t = sum_n C_t[n] s_t[n] + D[d] u[b,d,t];   out[b,d,t] = y_t * silu(z[b,d,t]) if z else y_t
+ *     last_state[b,d] = s_{L-1}
+ * B_t[n] / C_t[n] are B[b,g,n,t] with g = d / (D/G) for a per-token (b,G,N,L) tensor, or B[d,n] for
+ * a constant (D,N) one; B and C choose independently. Dtypes (the rule above): u, delta, z, out,
+ * per-token B/C and their gradients share the I/O dtype; A, constant B/C, D, delta_bias, states and
+ * their gradients are f32 (constant B/C are weights like A). */
+typedef struct ssmix_sscan_params {
+    int delta_softplus; /* apply softplus_thr to delta + delta_bias (default 0) */
+} ssmix_sscan_params;
+
+SSMIX_API ssmix_status ssmix_sscan_params_init(ssmix_sscan_params *params);
+
+typedef struct ssmix_sscan_tensors {
+    /* inputs (b batch, D channels, L length, N state size, G groups) */
+    const ssmix_tensor *u;              /* (b,D,L)             required */
+    const ssmix_tensor *delta;          /* (b,D,L)             required */
+    const ssmix_tensor *A;              /* (D,N) f32           required */
+    const ssmix_tensor *B;              /* (b,G,N,L) or (D,N) f32   required; D % G == 0 */
+    const ssmix_tensor *C;              /* (b,G,N,L) or (D,N) f32   required; same G as B if both per-token */
+    const ssmix_tensor *D;              /* (D) f32             optional skip term */
+    const ssmix_tensor *z;              /* (b,D,L)             optional gate */
+    const ssmix_tensor *delta_bias;     /* (D) f32             optional */
+    const ssmix_tensor *initial_state;  /* (b,D,N) f32         optional */
+    /* forward outputs */
+    const ssmix_tensor *out;            /* (b,D,L)             required by forward */
+    const ssmix_tensor *last_state;     /* (b,D,N) f32         optional */
+    /* backward inputs */
+    const ssmix_tensor *dout;           /* (b,D,L)             required by backward */
+    const ssmix_tensor *dlast_state;    /* (b,D,N) f32         optional */
+    /* backward outputs (all optional; shape and dtype of the matching input) */
+    const ssmix_tensor *du, *ddelta, *dA, *dB, *dC, *dD, *dz, *ddelta_bias, *dinitial_state;
+} ssmix_sscan_tensors;
+
+/* Forward writes out (and last_state); backward recomputes the forward and writes the requested
+ * gradients (ddelta is the gradient w.r.t. delta before bias and softplus). Unused fields must be NULL. */
+SSMIX_API ssmix_status ssmix_sscan_forward(ssmix_context *ctx, const ssmix_sscan_params *params,
+                                           const ssmix_sscan_tensors *t);
+SSMIX_API ssmix_status ssmix_sscan_backward(ssmix_context *ctx, const ssmix_sscan_params *params,
+                                            const ssmix_sscan_tensors *t);
+
+/* Decode step (OPS.md section 6): one token per row, state updated in place. For row i with
+ * r = state_batch_indices[i] (or i when not given):
+ *     s = state[r,d];  s[n] = exp(dl A[d,n]) s[n] + dl B[i,g,n] x[i,d];  state[r,d] = s
+ *     out[i,d] = (sum_n C[i,g,n] s[n] + D[d] x[i,d]) * silu(z[i,d])
+ * with dl from delta[i,d] as in the scan. Running it on the tokens of a sequence reproduces
+ * ssmix_sscan_forward's out and last_state. r < 0 or r >= pool marks padding: out[i] is 0 and no
+ * state is read or written (indices live on the device; the kernel checks them). Non-negative
+ * indices must be distinct (rows sharing a slot race). */
+typedef struct ssmix_sscan_decode_tensors {
+    const ssmix_tensor *state;               /* (pool,D,N) f32   required, read and written */
+    const ssmix_tensor *x;                   /* (b,D)            required */
+    const ssmix_tensor *delta;               /* (b,D)            required */
+    const ssmix_tensor *A;                   /* (D,N) f32        required */
+    const ssmix_tensor *B;                   /* (b,G,N)          required; D % G == 0 */
+    const ssmix_tensor *C;                   /* (b,G,N)          required */
+    const ssmix_tensor *D;                   /* (D) f32          optional */
+    const ssmix_tensor *z;                   /* (b,D)            optional gate */
+    const ssmix_tensor *delta_bias;          /* (D) f32          optional */
+    const ssmix_tensor *state_batch_indices; /* (b) i32          optional; without it pool == b */
+    const ssmix_tensor *out;                 /* (b,D)            required */
+} ssmix_sscan_decode_tensors;
+
+SSMIX_API ssmix_status ssmix_sscan_decode(ssmix_context *ctx, const ssmix_sscan_params *params,
+                                          const ssmix_sscan_decode_tensors *t);
+/* ---------------------------------------------------------------- end of selective scan */
 
 #ifdef __cplusplus
 }

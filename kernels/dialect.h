@@ -15,7 +15,10 @@
  *   whole work-group; never inside an if-block, not even a work-group-uniform one: PoCL 3.1 (the CI
  *   device) silently mis-executes such kernels (observed: values written before a barrier inside
  *   `if (flag) { BARRIER(); ... }` were not seen after it). Make the barrier unconditional instead.
- *   A whole work-group may return early before any barrier (uniform early exit).
+ *   A whole work-group may return early before any barrier (uniform early exit); several kernels
+ *   do and pass on PoCL. One did not: a uniform `if (len == 0) return;` at the top of
+ *   qsmix_bwd_dlog made PoCL 3.1 compute wrong results in work-groups that never took it. When a
+ *   kernel with an early exit misbehaves on PoCL only, guard its work with a flag instead.
  * - I/O dtype is a compile-time choice: SSMIX_IO_DTYPE 0 = f32, 1 = f16, 2 = bf16. io_t is its
  *   storage type; LOAD_IO/STORE_IO convert to/from float (round to nearest even on store).
  */

@@ -82,7 +82,15 @@
  *                       sums of dA, ddt_bias, dD (reduced in fixed order by qsmix_reduce_params)
  *   qsmix_reduce_heads  dB/dC: ordered sum over the heads of a group (and both directions if shared)
  *   qsmix_reduce_params dA, ddt_bias, dD: ordered sum of the per-(b, chunk) partials
+ *   qsmix_varlen_table  varlen only: cu_seqlens -> chunk table (qs_chunk)
  * No float atomics: every sum has a fixed order, so results are bitwise reproducible.
+ *
+ * Varlen (cu_seqlens, batch 1): chunks are cut per sequence (the chunk table), so every chunk lies
+ * inside one sequence [lo, hi) and all the math above holds per sequence with L replaced by the
+ * sequence: token reads at a shifted position (the Hydra C and g shifts) give 0 outside [lo, hi),
+ * and qsmix_state_pass restarts both passes at every sequence (from its row of init_f / init_b, and
+ * writes each sequence's dinit row). The grid covers the bound on the chunk count; unused slots
+ * have len 0. Without varlen tab_off = -1 and qs_chunk gives the fixed chunks: unchanged results.
  * ---------------------------------------------------------------------------------------------
  */
 
@@ -106,7 +114,8 @@
 #define QS_V4O(T, n) GLOBAL T *n, i64 n##_off, i64 n##_s0, i64 n##_s1, i64 n##_s2, i64 n##_s3
 
 /* A token-by-feature operand of one (b, head or group): element (pos, f) lives at
- * base + pos*st + f*sf; positions are read at pos + shift and give 0 outside [0, L), features
+ * base + pos*st + f*sf; positions are read at pos + shift and give 0 outside the current sequence
+ * [slo, shi) ([0, L) without varlen: a shifted read never crosses a sequence boundary), features
  * give 0 at f >= nf. gated: the value is multiplied by silu(z) (z with its own strides). */
 typedef struct qs_opnd {
     const GLOBAL io_t *p;
@@ -145,10 +154,10 @@ DEVICE void qs_gate(qs_opnd *o, const GLOBAL io_t *z, i64 off, i64 sb, i64 st, i
     o->gated = 1;
 }
 
-DEVICE float qs_ld(const qs_opnd *o, i64 pos, i64 f, i64 L)
+DEVICE float qs_ld(const qs_opnd *o, i64 pos, i64 f, i64 slo, i64 shi)
 {
     i64 q = pos + o->shift;
-    if (q < 0 || q >= L || f >= o->nf) return 0.0f;
+    if (q < slo || q >= shi || f >= o->nf) return 0.0f;
     float v = LOAD_IO(o->p, o->base + q * o->st + f * o->sf);
     if (o->gated) v *= ssmix_silu(LOAD_IO(o->z, o->zbase + q * o->zst + f * o->zsf));
     return v;
@@ -157,13 +166,13 @@ DEVICE float qs_ld(const qs_opnd *o, i64 pos, i64 f, i64 L)
 /* dst[r*pitch + f] = operand at chunk position li0 + step*r (zero unless inside [0, len)), feature
  * f0 + f, for r, f < QS_T. cpos0 is the chunk's first global position. */
 DEVICE void qs_tile_tok(LOCAL float *dst, int pitch, const qs_opnd *o, i64 cpos0, i64 li0, int step,
-                        i64 len, i64 f0, i64 L)
+                        i64 len, i64 f0, i64 slo, i64 shi)
 {
     for (int e = LID(0); e < QS_T * QS_T; e += QS_WG) {
         int r = e / QS_T, f = e - r * QS_T;
         i64 li = li0 + (i64)step * r;
         float v = 0.0f;
-        if (li >= 0 && li < len) v = qs_ld(o, cpos0 + li, f0 + f, L);
+        if (li >= 0 && li < len) v = qs_ld(o, cpos0 + li, f0 + f, slo, shi);
         dst[r * pitch + f] = v;
     }
 }
@@ -213,7 +222,7 @@ typedef struct qs_prod {
 } qs_prod;
 
 DEVICE void qs_product(float *acc, LOCAL float *sm, const GLOBAL float *ws, const qs_prod *pp,
-                       i64 cpos0, i64 len, i64 Q, i64 r0, i64 k0, i64 L)
+                       i64 cpos0, i64 len, i64 Q, i64 r0, i64 k0, i64 slo, i64 shi)
 {
     LOCAL float *Rt = sm;                     /* [QS_T][QS_TP] row operand */
     LOCAL float *St = sm + QS_T * QS_TP;      /* [QS_T][QS_TP] column operand / state tile */
@@ -245,7 +254,7 @@ DEVICE void qs_product(float *acc, LOCAL float *sm, const GLOBAL float *ws, cons
     if (pp->st >= 0) { /* inter-chunk term: rows against the P x N state */
         float t4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (i64 m0 = 0; m0 < pp->M; m0 += QS_T) {
-            qs_tile_tok(Rt, QS_TP, &pp->R, cpos0, r0, 1, len, m0, L);
+            qs_tile_tok(Rt, QS_TP, &pp->R, cpos0, r0, 1, len, m0, slo, shi);
             qs_tile_state(St, ws, pp->st, pp->st_sm, pp->st_sk, m0, pp->M, k0, pp->K);
             BARRIER();
             float u4[4] = {0.0f, 0.0f, 0.0f, 0.0f}; /* two-level sums: one partial per slab */
@@ -279,8 +288,8 @@ DEVICE void qs_product(float *acc, LOCAL float *sm, const GLOBAL float *ws, cons
             csc[2 * QS_T + lid] = ok ? qs_cum_lo(ws, pp->cum, c0 + lid) : 0.0f;
         }
         for (i64 m0 = 0; m0 < pp->M; m0 += QS_T) {
-            qs_tile_tok(Rt, QS_TP, &pp->R, cpos0, r0, 1, len, m0, L);
-            qs_tile_tok(St, QS_TP, &pp->S, cpos0, c0, 1, len, m0, L);
+            qs_tile_tok(Rt, QS_TP, &pp->R, cpos0, r0, 1, len, m0, slo, shi);
+            qs_tile_tok(St, QS_TP, &pp->S, cpos0, c0, 1, len, m0, slo, shi);
             BARRIER();
             float u4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
             for (int m = 0; m < QS_T; m++) {
@@ -305,7 +314,7 @@ DEVICE void qs_product(float *acc, LOCAL float *sm, const GLOBAL float *ws, cons
                     csc[QS_T + c] * rsc[2 * QS_T + r];
             Wt[r * QS_T + c] = w;
         }
-        qs_tile_tok(Vt, QS_T, &pp->V, cpos0, c0, 1, len, k0, L);
+        qs_tile_tok(Vt, QS_T, &pp->V, cpos0, c0, 1, len, k0, slo, shi);
         BARRIER();
         float u4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (int c = 0; c < QS_T; c++) {
@@ -349,6 +358,73 @@ DEVICE i64 qs_st_off(int d, i64 b, i64 c, i64 h, i64 batch, i64 nc, i64 H, i64 P
     return ((((i64)d * batch + b) * nc + c) * H + h) * PN;
 }
 
+/* One chunk: tokens [pos0, pos0 + len) of sequence seq, which covers [lo, hi). Without varlen
+ * (tab_off < 0) chunk c of batch row b is [cQ, min(cQ + Q, L)) of the row, sequence = the row.
+ * With varlen the chunk table (qsmix_varlen_table) splits every sequence into its own chunks, so
+ * no chunk straddles a boundary; unused table slots have len = 0 and every kernel skips them. */
+typedef struct qs_chk {
+    i64 pos0, len, lo, hi, seq;
+} qs_chk;
+
+#define QS_TAB 5 /* ints per chunk table entry: pos0, len, lo, hi, seq */
+
+DEVICE qs_chk qs_chunk(const GLOBAL i32 *tab, i64 tab_off, i64 c, i64 b, i64 Q, i64 L)
+{
+    qs_chk k;
+    if (tab_off < 0) {
+        k.pos0 = c * Q;
+        k.len = QS_MIN(Q, L - k.pos0);
+        k.lo = 0;
+        k.hi = L;
+        k.seq = b;
+    } else {
+        const GLOBAL i32 *e = tab + tab_off + QS_TAB * c;
+        k.pos0 = e[0];
+        k.len = e[1];
+        k.lo = e[2];
+        k.hi = e[3];
+        k.seq = e[4];
+    }
+    return k;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * qsmix_varlen_table: one work-item; the chunk table of a varlen packed row from cu_seqlens
+ * (device memory: the host never reads it). Sequence i covers [cu[i], cu[i+1]) split into chunks of
+ * at most Q tokens; slots past the last chunk get len = 0. The values are not validated here;
+ * instead they are made safe: cu[0] and cu[nseq] are taken as 0 and L, and every other entry is
+ * clamped into [previous boundary, L], so a bad cu_seqlens gives unspecified results (empty
+ * sequences are skipped, their states neither read nor written) but never an access outside the
+ * tensors or the table (at most ncmax = min(L, (L + nseq (Q-1)) / Q) chunks can result).
+ * ------------------------------------------------------------------------------------------ */
+KERNEL void KNAME(qsmix_varlen_table)(const GLOBAL i32 *cu, i64 cu_off, i64 cu_s0, i64 nseq,
+                                       GLOBAL i32 *tab, i64 tab_off, i64 L, i64 Q, i64 ncmax)
+{
+    if (GID(0) != 0 || LID(0) != 0) return;
+    i64 k = 0, lo = 0;
+    for (i64 i = 0; i < nseq; i++) {
+        i64 hi = i + 1 == nseq ? L : (i64)cu[cu_off + (i + 1) * cu_s0];
+        hi = hi < lo ? lo : (hi > L ? L : hi);
+        for (i64 p0 = lo; p0 < hi && k < ncmax; p0 += Q, k++) {
+            GLOBAL i32 *e = tab + tab_off + QS_TAB * k;
+            e[0] = (i32)p0;
+            e[1] = (i32)QS_MIN(Q, hi - p0);
+            e[2] = (i32)lo;
+            e[3] = (i32)hi;
+            e[4] = (i32)i;
+        }
+        lo = hi;
+    }
+    for (; k < ncmax; k++) {
+        GLOBAL i32 *e = tab + tab_off + QS_TAB * k;
+        e[0] = (i32)L;
+        e[1] = 0;
+        e[2] = (i32)L;
+        e[3] = (i32)L;
+        e[4] = 0;
+    }
+}
+
 /* ------------------------------------------------------------------------------------------
  * qsmix_dt_cumsum: one work-item per (dir, b, h, chunk); Delta (0 at padded positions) and the
  * chunk cumsum of a*Delta (double-float, see qs_cdiff): inclusive forward for dir 0, inclusive
@@ -357,7 +433,8 @@ DEVICE i64 qs_st_off(int d, i64 b, i64 c, i64 h, i64 batch, i64 nc, i64 H, i64 P
 KERNEL void KNAME(qsmix_dt_cumsum)(QS_V3(io_t, dtf), QS_V3(io_t, dtb), QS_V1(float, A),
                                     QS_V1(float, bias), i32 has_bias, GLOBAL float *ws, i64 ws_dt,
                                     i64 ws_cum, i64 batch, i64 L, i64 H, i64 Q, i64 nc,
-                                    i32 softplus, float dt_min, float dt_max)
+                                    i32 softplus, float dt_min, float dt_max,
+                                    const GLOBAL i32 *tab, i64 tab_off)
 {
     i64 idx = GID(0) * LSIZE(0) + LID(0);
     if (idx >= 2 * batch * H * nc) return;
@@ -372,11 +449,12 @@ KERNEL void KNAME(qsmix_dt_cumsum)(QS_V3(io_t, dtf), QS_V3(io_t, dtb), QS_V1(flo
     float a = A[A_off + h * A_s0];
     float bi = has_bias ? bias[bias_off + h * bias_s0] : 0.0f;
     i64 o = qs_tok_off(d, b, h, c, batch, H, nc, Q);
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
     float hi = 0.0f, lo = 0.0f;
     for (i64 k = 0; k < Q; k++) {
-        i64 l = d == 0 ? k : Q - 1 - k, pos = c * Q + l;
+        i64 l = d == 0 ? k : Q - 1 - k, pos = ck.pos0 + l;
         float delta = 0.0f;
-        if (pos < L) {
+        if (l < ck.len) {
             float v = LOAD_IO(dt, dbase + pos * dst) + bi;
             float d1 = softplus ? ssmix_softplus(v) : v;
             delta = d1 < dt_min ? dt_min : (d1 > dt_max ? dt_max : d1);
@@ -402,7 +480,8 @@ KERNEL void KNAME(qsmix_chunk_state)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t
                                       QS_V4(io_t, Bf), QS_V4(io_t, Cf), QS_V4(io_t, Bb),
                                       QS_V4(io_t, Cb), GLOBAL float *ws, i64 ws_dt, i64 ws_cum,
                                       i64 ws_st, i64 batch, i64 L, i64 H, i64 P, i64 N, i64 G,
-                                      i64 Q, i64 nc, i32 mode, i32 has_z, i32 adj)
+                                      i64 Q, i64 nc, i32 mode, i32 has_z, i32 adj,
+                                      const GLOBAL i32 *tab, i64 tab_off)
 {
     SHARED float sm[QS_SM];
     LOCAL float *X0 = sm, *X1 = sm + QS_T * QS_T, *Y0 = sm + 2 * QS_T * QS_T, *Y1 = sm + 3 * QS_T * QS_T;
@@ -416,7 +495,8 @@ KERNEL void KNAME(qsmix_chunk_state)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t
     i64 c = gid % nc;
     gid /= nc;
     i64 h = gid % H, b = gid / H;
-    i64 g = h / (H / G), cpos0 = c * Q, len = QS_MIN(Q, L - cpos0), p0 = tp * QS_T, n0 = tn * QS_T;
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
+    i64 g = h / (H / G), cpos0 = ck.pos0, len = ck.len, slo = ck.lo, shi = ck.hi, p0 = tp * QS_T, n0 = tn * QS_T;
     int lid = LID(0), ty = lid / QS_TW, tx = lid - (lid / QS_TW) * QS_TW;
     int hydra = mode == 0;
     qs_opnd Xo0, Xo1, Yo0, Yo1;
@@ -454,10 +534,10 @@ KERNEL void KNAME(qsmix_chunk_state)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t
             w0[lid] = v0;
             w1[lid] = v1;
         }
-        qs_tile_tok(X0, QS_T, &Xo0, cpos0, l0, 1, len, p0, L);
-        if (!xshared) qs_tile_tok(X1, QS_T, &Xo1, cpos0, l0, 1, len, p0, L);
-        qs_tile_tok(Y0, QS_T, &Yo0, cpos0, l0, 1, len, n0, L);
-        qs_tile_tok(Y1, QS_T, &Yo1, cpos0, l0, 1, len, n0, L);
+        qs_tile_tok(X0, QS_T, &Xo0, cpos0, l0, 1, len, p0, slo, shi);
+        if (!xshared) qs_tile_tok(X1, QS_T, &Xo1, cpos0, l0, 1, len, p0, slo, shi);
+        qs_tile_tok(Y0, QS_T, &Yo0, cpos0, l0, 1, len, n0, slo, shi);
+        qs_tile_tok(Y1, QS_T, &Yo1, cpos0, l0, 1, len, n0, slo, shi);
         BARRIER();
         LOCAL float *X1r = xshared ? X0 : X1;
         for (int l = 0; l < QS_T; l++) {
@@ -496,10 +576,14 @@ KERNEL void KNAME(qsmix_chunk_state)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t
  *   adjoint = 1: dir 0 descending, dir 1 ascending, from 0; slot c receives the adjoint of the
  *                state leaving chunk c, and the final carry is dinit (written if present).
  * Both: tmp = slot[c]; slot[c] = carry; carry = exp(chunk total of a*Delta) * carry + tmp.
+ * Varlen (tab_off >= 0): the carry restarts at every sequence in the pass's order (from that
+ * sequence's row of init, or 0) and, in the adjoint, is written to that row of dinit when the pass
+ * leaves the sequence; unused table slots (len 0) are skipped.
  * ------------------------------------------------------------------------------------------ */
 KERNEL void KNAME(qsmix_state_pass)(GLOBAL float *ws, i64 ws_cum, i64 ws_st, QS_V4O(float, sf),
                                      i32 has_sf, QS_V4O(float, sb), i32 has_sb, i64 batch, i64 H,
-                                     i64 P, i64 N, i64 Q, i64 nc, i32 adjoint)
+                                     i64 P, i64 N, i64 Q, i64 nc, i32 adjoint,
+                                     const GLOBAL i32 *tab, i64 tab_off)
 {
     i64 PN = P * N, nblk = (PN + QS_WG - 1) / QS_WG;
     i64 gid = GID(0);
@@ -514,19 +598,33 @@ KERNEL void KNAME(qsmix_state_pass)(GLOBAL float *ws, i64 ws_cum, i64 ws_st, QS_
     i64 p = e / N, n = e - (e / N) * N;
     int has = d == 0 ? has_sf : has_sb;
     GLOBAL float *sv = d == 0 ? sf : sb;
-    i64 si = d == 0 ? sf_off + b * sf_s0 + h * sf_s1 + p * sf_s2 + n * sf_s3
-                    : sb_off + b * sb_s0 + h * sb_s1 + p * sb_s2 + n * sb_s3;
+    /* state element (p, n) of head h in row r (the batch row, or the sequence with varlen) */
+    i64 sbase = d == 0 ? sf_off + h * sf_s1 + p * sf_s2 + n * sf_s3 : sb_off + h * sb_s1 + p * sb_s2 + n * sb_s3;
+    i64 srow = d == 0 ? sf_s0 : sb_s0;
     int asc = (d == 0) == (adjoint == 0);
-    float carry = (!adjoint && has) ? sv[si] : 0.0f;
+    int varlen = tab_off >= 0;
+    float carry = (!adjoint && has) ? sv[sbase + b * srow] : 0.0f;
     for (i64 k = 0; k < nc; k++) {
         i64 c = asc ? k : nc - 1 - k;
         i64 so = ws_st + qs_st_off(d, b, c, h, batch, nc, H, PN) + e;
+        int leave = 0;
+        i64 seq = b;
+        if (varlen) {
+            qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, 0);
+            if (ck.len == 0) continue;
+            int first = ck.pos0 == ck.lo, last = ck.pos0 + ck.len == ck.hi;
+            int enter = asc ? first : last; /* the pass's first chunk of this sequence */
+            leave = asc ? last : first;
+            seq = ck.seq;
+            if (enter) carry = (!adjoint && has) ? sv[sbase + seq * srow] : 0.0f;
+        }
         float tmp = ws[so];
         ws[so] = carry;
         float dec = EXPF(qs_cum(ws, ws_cum + 2 * qs_tok_off(d, b, h, c, batch, H, nc, Q), d == 0 ? Q - 1 : 0));
         carry = dec * carry + tmp;
+        if (varlen && leave && adjoint && has) sv[sbase + seq * srow] = carry;
     }
-    if (adjoint && has) sv[si] = carry;
+    if (!varlen && adjoint && has) sv[sbase + b * srow] = carry;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -540,7 +638,7 @@ KERNEL void KNAME(qsmix_chunk_output)(QS_V4(io_t, x), QS_V4(io_t, Bf), QS_V4(io_
                                        QS_V4O(io_t, y), const GLOBAL float *ws, i64 ws_dt,
                                        i64 ws_cum, i64 ws_st, i64 batch, i64 L, i64 H, i64 P,
                                        i64 N, i64 G, i64 Q, i64 nc, i32 mode, i32 diag, i32 has_z,
-                                       i32 dz_mode)
+                                       i32 dz_mode, const GLOBAL i32 *tab, i64 tab_off)
 {
     SHARED float sm[QS_SM];
     i64 ntq = (Q + QS_T - 1) / QS_T, ntp = (P + QS_T - 1) / QS_T;
@@ -552,7 +650,8 @@ KERNEL void KNAME(qsmix_chunk_output)(QS_V4(io_t, x), QS_V4(io_t, Bf), QS_V4(io_
     i64 c = gid % nc;
     gid /= nc;
     i64 h = gid % H, b = gid / H;
-    i64 g = h / (H / G), cpos0 = c * Q, len = QS_MIN(Q, L - cpos0), r0 = tq * QS_T, p0 = tp * QS_T;
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
+    i64 g = h / (H / G), cpos0 = ck.pos0, len = ck.len, slo = ck.lo, shi = ck.hi, r0 = tq * QS_T, p0 = tp * QS_T;
     if (r0 >= len) return; /* whole group */
     int lid = LID(0), ty = lid / QS_TW, tx = lid - (lid / QS_TW) * QS_TW;
     int hydra = mode == 0;
@@ -584,7 +683,7 @@ KERNEL void KNAME(qsmix_chunk_output)(QS_V4(io_t, x), QS_V4(io_t, Bf), QS_V4(io_
         pp.cw_dt = 1;
         pp.upper = d;
         pp.strict = hydra;
-        qs_product(acc, sm, ws, &pp, cpos0, len, Q, r0, p0, L);
+        qs_product(acc, sm, ws, &pp, cpos0, len, Q, r0, p0, slo, shi);
     }
     for (int q = 0; q < 4; q++) {
         i64 r = r0 + ty + (q >> 1) * QS_TW, p = p0 + tx + (q & 1) * QS_TW;
@@ -624,7 +723,7 @@ KERNEL void KNAME(qsmix_bwd_chunk)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, 
                                     QS_V4O(io_t, dx), GLOBAL float *ws, i64 ws_dt, i64 ws_cum,
                                     i64 ws_st, i64 ws_adj, i64 ws_pf, i64 ws_pb, i64 batch, i64 L,
                                     i64 H, i64 P, i64 N, i64 G, i64 Q, i64 nc, i32 mode, i32 diag,
-                                    i32 has_z, i32 kind)
+                                    i32 has_z, i32 kind, const GLOBAL i32 *tab, i64 tab_off)
 {
     SHARED float sm[QS_SM];
     i64 Kd = kind == 0 ? P : N;
@@ -637,7 +736,8 @@ KERNEL void KNAME(qsmix_bwd_chunk)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, 
     i64 c = gid % nc;
     gid /= nc;
     i64 h = gid % H, b = gid / H;
-    i64 g = h / (H / G), cpos0 = c * Q, len = QS_MIN(Q, L - cpos0), r0 = tq * QS_T, k0 = tk * QS_T;
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
+    i64 g = h / (H / G), cpos0 = ck.pos0, len = ck.len, slo = ck.lo, shi = ck.hi, r0 = tq * QS_T, k0 = tk * QS_T;
     if (r0 >= len) return; /* whole group */
     int lid = LID(0), ty = lid / QS_TW, tx = lid - (lid / QS_TW) * QS_TW;
     int hydra = mode == 0;
@@ -700,7 +800,7 @@ KERNEL void KNAME(qsmix_bwd_chunk)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, 
             pp.cw_dt = 1;
             pp.upper = d == 1;
         }
-        qs_product(kind == 0 || d == 0 ? acc0 : acc1, sm, ws, &pp, cpos0, len, Q, r0, k0, L);
+        qs_product(kind == 0 || d == 0 ? acc0 : acc1, sm, ws, &pp, cpos0, len, Q, r0, k0, slo, shi);
     }
     for (int q = 0; q < 4; q++) {
         i64 r = r0 + ty + (q >> 1) * QS_TW, k = k0 + tx + (q & 1) * QS_TW;
@@ -728,7 +828,7 @@ KERNEL void KNAME(qsmix_bwd_chunk)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, 
  * with the state at ws[st + m*sm + k*sk] (M x K). Fixed summation order. */
 DEVICE void qs_row_state_dot(LOCAL float *out, LOCAL float *sm, const GLOBAL float *ws,
                              const qs_opnd *R, const qs_opnd *V, i64 M, i64 K, i64 st, i64 ssm,
-                             i64 ssk, i64 cpos0, i64 li0, int step, i64 len, i64 L)
+                             i64 ssk, i64 cpos0, i64 li0, int step, i64 len, i64 slo, i64 shi)
 {
     LOCAL float *Rt = sm;                    /* [QS_T][QS_TP] */
     LOCAL float *Stt = sm + QS_T * QS_TP;    /* [QS_T][QS_T] */
@@ -740,7 +840,7 @@ DEVICE void qs_row_state_dot(LOCAL float *out, LOCAL float *sm, const GLOBAL flo
     for (i64 k0 = 0; k0 < K; k0 += QS_T) {
         float t4[4] = {0.0f, 0.0f, 0.0f, 0.0f};
         for (i64 m0 = 0; m0 < M; m0 += QS_T) {
-            qs_tile_tok(Rt, QS_TP, R, cpos0, li0, step, len, m0, L);
+            qs_tile_tok(Rt, QS_TP, R, cpos0, li0, step, len, m0, slo, shi);
             qs_tile_state(Stt, ws, st, ssm, ssk, m0, M, k0, K);
             BARRIER();
             for (int m = 0; m < QS_T; m++) {
@@ -753,7 +853,7 @@ DEVICE void qs_row_state_dot(LOCAL float *out, LOCAL float *sm, const GLOBAL flo
             }
             BARRIER();
         }
-        qs_tile_tok(Vt, QS_T, V, cpos0, li0, step, len, k0, L);
+        qs_tile_tok(Vt, QS_T, V, cpos0, li0, step, len, k0, slo, shi);
         BARRIER();
         part0 += t4[0] * Vt[ty * QS_T + tx] + t4[1] * Vt[ty * QS_T + tx + QS_TW];
         part1 += t4[2] * Vt[(ty + QS_TW) * QS_T + tx] + t4[3] * Vt[(ty + QS_TW) * QS_T + tx + QS_TW];
@@ -785,7 +885,8 @@ KERNEL void KNAME(qsmix_bwd_dlog)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, z
                                    QS_V4(io_t, Cf), QS_V4(io_t, Bb), QS_V4(io_t, Cb),
                                    GLOBAL float *ws, i64 ws_dt, i64 ws_cum, i64 ws_st, i64 ws_adj,
                                    i64 ws_dl, i64 ws_dd, i64 batch, i64 L, i64 H, i64 P, i64 N,
-                                   i64 G, i64 Q, i64 nc, i32 mode, i32 has_z)
+                                   i64 G, i64 Q, i64 nc, i32 mode, i32 has_z,
+                                   const GLOBAL i32 *tab, i64 tab_off)
 {
     SHARED float sm[QS_SM];
     LOCAL float *Wv = sm + 2 * QS_T * QS_TP; /* [QS_T][QS_T] V tile (pairs s >= j) */
@@ -801,7 +902,10 @@ KERNEL void KNAME(qsmix_bwd_dlog)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, z
     gid /= H;
     int d = (int)(gid % 2);
     i64 b = gid / 2;
-    i64 g = h / (H / G), cpos0 = c * Q, len = QS_MIN(Q, L - cpos0);
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
+    i64 g = h / (H / G), cpos0 = ck.pos0, len = ck.len, slo = ck.lo, shi = ck.hi;
+    /* len == 0 (unused varlen slot) runs through harmlessly: every load is masked by len and every
+     * write stays inside the slot. No early return here: PoCL mis-executed this kernel with one. */
     int lid = LID(0), ty = lid / QS_TW, tx = lid - (lid / QS_TW) * QS_TW;
     int hydra = mode == 0;
     int step = d == 0 ? 1 : -1;
@@ -836,8 +940,8 @@ KERNEL void KNAME(qsmix_bwd_dlog)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, z
             LOCAL float *Rt = sm, *St = sm + QS_T * QS_TP;
             BARRIER();
             for (i64 m0 = 0; m0 < N; m0 += QS_T) {
-                qs_tile_tok(Rt, QS_TP, &Cop, cpos0, QS_PHYS(s0), step, len, m0, L);
-                qs_tile_tok(St, QS_TP, &Bop, cpos0, QS_PHYS(j0), step, len, m0, L);
+                qs_tile_tok(Rt, QS_TP, &Cop, cpos0, QS_PHYS(s0), step, len, m0, slo, shi);
+                qs_tile_tok(St, QS_TP, &Bop, cpos0, QS_PHYS(j0), step, len, m0, slo, shi);
                 BARRIER();
                 for (int m = 0; m < QS_T; m++) {
                     float a0 = Rt[ty * QS_TP + m], a1 = Rt[(ty + QS_TW) * QS_TP + m];
@@ -850,8 +954,8 @@ KERNEL void KNAME(qsmix_bwd_dlog)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, z
                 BARRIER();
             }
             for (i64 m0 = 0; m0 < P; m0 += QS_T) {
-                qs_tile_tok(Rt, QS_TP, &gop, cpos0, QS_PHYS(s0), step, len, m0, L);
-                qs_tile_tok(St, QS_TP, &xop, cpos0, QS_PHYS(j0), step, len, m0, L);
+                qs_tile_tok(Rt, QS_TP, &gop, cpos0, QS_PHYS(s0), step, len, m0, slo, shi);
+                qs_tile_tok(St, QS_TP, &xop, cpos0, QS_PHYS(j0), step, len, m0, slo, shi);
                 BARRIER();
                 for (int m = 0; m < QS_T; m++) {
                     float a0 = Rt[ty * QS_TP + m], a1 = Rt[(ty + QS_TW) * QS_TP + m];
@@ -929,7 +1033,7 @@ KERNEL void KNAME(qsmix_bwd_dlog)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t, z
             for (i64 it = 0; it <= thi - tlo; it++) {
                 i64 t0 = ph == 0 ? (tlo + it) * QS_T : (thi - it) * QS_T;
                 qs_row_state_dot(ext, sm, ws, ph == 0 ? &Bop : &Cop, ph == 0 ? &xop : &gop, N, P,
-                                 ph == 0 ? hout : hin, 1, N, cpos0, QS_PHYS(t0), step, len, L);
+                                 ph == 0 ? hout : hin, 1, N, cpos0, QS_PHYS(t0), step, len, slo, shi);
                 if (lid < QS_T) {
                     i64 j = t0 + lid;
                     float f = 0.0f, df = 0.0f;
@@ -981,14 +1085,16 @@ KERNEL void KNAME(qsmix_bwd_finish)(QS_V4(io_t, x), QS_V4(io_t, go), QS_V4(io_t,
                                      i64 ws_pbias, i64 ws_pD, i64 batch, i64 L, i64 H, i64 P,
                                      i64 Q, i64 nc, i32 has_bias, i32 softplus, float dt_min,
                                      float dt_max, i32 shared, i32 has_z, i32 want_dt,
-                                     i32 want_ddtf, i32 want_ddtb, i32 diag_grad)
+                                     i32 want_ddtf, i32 want_ddtb, i32 diag_grad,
+                                     const GLOBAL i32 *tab, i64 tab_off)
 {
     SHARED float red[QS_WG];
     i64 gid = GID(0);
     i64 c = gid % nc;
     gid /= nc;
     i64 h = gid % H, b = gid / H;
-    i64 cpos0 = c * Q, len = QS_MIN(Q, L - cpos0);
+    qs_chk ck = qs_chunk(tab, tab_off, c, b, Q, L);
+    i64 cpos0 = ck.pos0, len = ck.len; /* len = 0 (unused varlen slot): zero partials */
     int lid = LID(0);
     i64 o0 = qs_tok_off(0, b, h, c, batch, H, nc, Q), o1 = qs_tok_off(1, b, h, c, batch, H, nc, Q);
     float a = A[A_off + h * A_s0], bi = has_bias ? bias[bias_off + h * bias_s0] : 0.0f;

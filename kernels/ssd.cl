@@ -44,6 +44,23 @@ DEVICE i32 ssd_seq(const GLOBAL i32 *seq, i64 off, i64 s0, i64 s1, int has, i64 
 }
 #define SEQ(bb, tt) ssd_seq(seq, seq_off, seq_s0, seq_s1, has_seq, (bb), (tt))
 
+/* Varlen (cu_seqlens): one packed row whose seq ids 0..nseq-1 come from ssd_varlen_seq, with one
+ * state per sequence. Beyond the seq_idx machinery, a sequence k that starts inside a chunk (seq id
+ * differs from s_prev) gets its initial state init[k] through lseq = the chunk cumsum restarted at
+ * sequence starts, and a sequence that ends inside a chunk (before its last position) gets its
+ * dfinal[k] through exp(lam_e - lam_j), e its last position. The kernels below take these as one
+ * extra state view `vs` (init or dfinal) with flag has_vs (0 outside varlen: no extra work). */
+
+/* Relative index (in the chunk) of the last position of the sequence of relative position r,
+ * scanning forward to the chunk's last position qc-1. */
+DEVICE i64 ssd_seq_end(const GLOBAL i32 *seq, i64 off, i64 s0, i64 s1, int has, i64 b, i64 t0, i64 r, i64 qc)
+{
+    i32 s = ssd_seq(seq, off, s0, s1, has, b, t0 + r);
+    while (r + 1 < qc && ssd_seq(seq, off, s0, s1, has, b, t0 + r + 1) == s) ++r;
+    return r;
+}
+#define SEQ_END(bb, rr) ssd_seq_end(seq, seq_off, seq_s0, seq_s1, has_seq, (bb), t0, (rr), qc)
+
 /* g = dout * silu(z) (the gradient w.r.t. y before the gate); z is not read without a gate. */
 DEVICE float ssd_gate(float d, const GLOBAL io_t *z, i64 zi, int has_z)
 {
@@ -91,8 +108,9 @@ KERNEL void KNAME(ssd_chunk_cumsum)(V3(const io_t, dt), V1(const float, A), V1(c
  * written to ws[off_out] in layout [b][c][h][p][n]. The k loop runs over the chunk in slabs of
  * SSD_T positions staged in local memory. */
 KERNEL void KNAME(ssd_chunk_state)(V4(const io_t, u), V4(const io_t, z), i32 has_z, V4(const io_t, v),
-                                   V2(const i32, seq), i32 has_seq, GLOBAL float *ws, i64 off_dl, i64 off_lam,
-                                   i64 off_out, SSD_SIZES, i32 mode, i32 tp, i32 tn, i32 npt, i32 nnt)
+                                   V2(const i32, seq), i32 has_seq, V4(const float, vs), i32 has_vs, i64 off_lseq,
+                                   GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_out, SSD_SIZES, i32 mode, i32 tp,
+                                   i32 tn, i32 npt, i32 nnt)
 {
     SHARED float Us[SSD_T * SSD_T];
     SHARED float Vs[SSD_T * SSD_T];
@@ -147,9 +165,29 @@ KERNEL void KNAME(ssd_chunk_state)(V4(const io_t, u), V4(const io_t, z), i32 has
         ssmix_tile_mac(acc, Us, 1, SSD_T, Vs, SSD_T, 1, kk, tp, tn);
     }
     GLOBAL float *out = ws + off_out + ((b * nc + c) * H + h) * P * N;
+    /* varlen: mode 0 adds the initial state of a sequence that starts in this chunk and is still
+     * running at its end; mode 1 the dfinal of the s_prev sequence when it ends in this chunk
+     * (possibly at position t0-1: factor 1) */
+    float vfac = 0.0f;
+    i32 vk = 0;
+    if (has_vs && s_last != s_prev) {
+        if (mode == 0) {
+            vk = s_last;
+            vfac = EXPF(ws[off_lseq + bh * L + t0 + qc - 1]);
+        } else {
+            i64 e = -1;
+            while (e + 1 < qc && SEQ(b, t0 + e + 1) == s_prev) ++e;
+            vk = s_prev;
+            vfac = e >= 0 ? EXPF(lam[e]) : 1.0f;
+        }
+    }
     for (int r = 0; r < SSD_R; ++r) {
         int p, n;
-        if (ssmix_tile_elem(r, tp, tn, &p, &n) && p < np && n < nn) out[(p0 + p) * N + n0 + n] = acc[r];
+        if (ssmix_tile_elem(r, tp, tn, &p, &n) && p < np && n < nn) {
+            float val = acc[r];
+            if (vfac != 0.0f) val += vfac * vs[AT4(vs, (i64)vk, h, p0 + p, n0 + n)];
+            out[(p0 + p) * N + n0 + n] = val;
+        }
     }
 }
 
@@ -192,8 +230,9 @@ KERNEL void KNAME(ssd_state_passing)(V4(const float, init), i32 has_init, V4(flo
  * multiplied with the x tile. */
 KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V2(const float, D),
                                   i32 has_D, V4(const io_t, z), i32 has_z, V2(const i32, seq), i32 has_seq,
-                                  V4(const io_t, dout), V4(io_t, out), i32 bwd, GLOBAL float *ws, i64 off_dl,
-                                  i64 off_lam, i64 off_st, SSD_SIZES, i32 tq, i32 tp, i32 nit, i32 npt)
+                                  V4(const io_t, dout), V4(io_t, out), i32 bwd, V4(const float, vs), i32 has_vs,
+                                  i64 off_lseq, GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_st, SSD_SIZES,
+                                  i32 tq, i32 tp, i32 nit, i32 npt)
 {
     SHARED float As[SSD_T * SSD_T];
     SHARED float Bs[SSD_T * SSD_T];
@@ -301,6 +340,13 @@ KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(cons
         if (i >= ni || p >= np) continue;
         i64 t = t0 + i0 + i, pp = p0 + p;
         float y = acc[r];
+        if (has_vs && seq_i[i] != s_prev) {
+            /* varlen: the sequence started in this chunk; its initial state decays by exp(lseq) */
+            i32 k = seq_i[i];
+            float sum = 0.0f;
+            for (i64 n = 0; n < N; ++n) sum += LDV(Cm, b, t, g, n) * vs[AT4(vs, (i64)k, h, pp, n)];
+            y += EXPF(ws[off_lseq + bh * L + t]) * sum;
+        }
         if (has_D) y += D[AT2(D, h, pp)] * LDV(x, b, t, h, pp);
         if (!bwd) {
             if (has_z) y *= ssmix_silu(LDV(z, b, t, h, pp));
@@ -349,9 +395,9 @@ KERNEL void KNAME(ssd_dstate_passing)(V4(const float, dfin), i32 has_dfin, V4(fl
  * X2_j = sum_p x_j[p] st_j[p] into ws [b][h][p-tile][t] (reduced in ssd_bwd_ddt, in tile order). */
 KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V2(const float, D),
                               i32 has_D, V4(const io_t, z), i32 has_z, V4(const io_t, dout), V2(const i32, seq),
-                              i32 has_seq, V4(io_t, dx), i32 has_dx, i32 want_x12, GLOBAL float *ws, i64 off_dl,
-                              i64 off_lam, i64 off_dst, i64 off_x1, i64 off_x2, SSD_SIZES, i32 tq, i32 tp,
-                              i32 njt, i32 npt)
+                              i32 has_seq, V4(io_t, dx), i32 has_dx, i32 want_x12, V4(const float, vs), i32 has_vs,
+                              GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_dst, i64 off_x1, i64 off_x2, SSD_SIZES,
+                              i32 tq, i32 tp, i32 njt, i32 npt)
 {
     SHARED float As[SSD_T * SSD_T];
     SHARED float Bs[SSD_T * SSD_T];
@@ -359,6 +405,7 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
     SHARED float Xs[SSD_T * SSD_T];
     SHARED float lam_j[SSD_T];
     SHARED float fac_j[SSD_T];
+    SHARED float vfac_j[SSD_T];
     SHARED float lam_i[SSD_T];
     SHARED i32 seq_j[SSD_T];
     SHARED i32 seq_i[SSD_T];
@@ -385,16 +432,19 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
     float lam_last = lam[qc - 1];
     i32 s_last = SEQ(b, t0 + qc - 1);
     for (int r = lid; r < tq; r += nth) {
-        float lv = 0.0f, f = 0.0f;
+        float lv = 0.0f, f = 0.0f, vf = 0.0f;
         i32 s = -1;
         if (r < nj) {
             lv = lam[j0 + r];
             s = SEQ(b, t0 + j0 + r);
             f = (s == s_last) ? EXPF(lam_last - lv) : 0.0f;
+            /* varlen: a sequence ending inside the chunk leaves through its dfinal */
+            if (has_vs && s != s_last) vf = EXPF(lam[SEQ_END(b, j0 + r)] - lv);
         }
         lam_j[r] = lv;
         seq_j[r] = s;
         fac_j[r] = f;
+        vfac_j[r] = vf;
     }
     float acc[SSD_R], acc2[SSD_R];
     ssd_zero_acc(acc);
@@ -458,6 +508,11 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         if (!ssmix_tile_elem(r, tq, tp, &j, &p)) break;
         if (j >= nj || p >= np) continue;
         i64 t = t0 + j0 + j, pp = p0 + p;
+        if (vfac_j[j] != 0.0f) {
+            float sum = 0.0f;
+            for (i64 n = 0; n < N; ++n) sum += LDV(Bm, b, t, g, n) * vs[AT4(vs, (i64)seq_j[j], h, pp, n)];
+            acc2[r] += vfac_j[j] * sum;
+        }
         if (has_dx) {
             float val = dl[j0 + j] * (acc[r] + acc2[r]);
             if (has_D) val += D[AT2(D, h, pp)] * LDG(b, t, h, pp);
@@ -491,8 +546,8 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
  * summed over the heads of each group in order by ssd_reduce_heads. */
 KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io_t, z), i32 has_z,
                               V4(const io_t, dout), V2(const i32, seq), i32 has_seq, V4(io_t, dB), i32 direct,
-                              GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_dst, i64 off_part, SSD_SIZES,
-                              i32 tq, i32 tn, i32 njt, i32 nnt)
+                              V4(const float, vs), i32 has_vs, GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_dst,
+                              i64 off_part, SSD_SIZES, i32 tq, i32 tn, i32 njt, i32 nnt)
 {
     SHARED float As[SSD_T * SSD_T];
     SHARED float Bs[SSD_T * SSD_T];
@@ -500,6 +555,7 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
     SHARED float Xs[SSD_T * SSD_T];
     SHARED float lam_j[SSD_T];
     SHARED float fac_j[SSD_T];
+    SHARED float vfac_j[SSD_T];
     SHARED float lam_i[SSD_T];
     SHARED i32 seq_j[SSD_T];
     SHARED i32 seq_i[SSD_T];
@@ -526,16 +582,19 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
     float lam_last = lam[qc - 1];
     i32 s_last = SEQ(b, t0 + qc - 1);
     for (int r = lid; r < tq; r += nth) {
-        float lv = 0.0f, f = 0.0f;
+        float lv = 0.0f, f = 0.0f, vf = 0.0f;
         i32 s = -1;
         if (r < nj) {
             lv = lam[j0 + r];
             s = SEQ(b, t0 + j0 + r);
             f = (s == s_last) ? EXPF(lam_last - lv) : 0.0f;
+            /* varlen: a sequence ending inside the chunk leaves through its dfinal */
+            if (has_vs && s != s_last) vf = EXPF(lam[SEQ_END(b, j0 + r)] - lv);
         }
         lam_j[r] = lv;
         seq_j[r] = s;
         fac_j[r] = f;
+        vfac_j[r] = vf;
     }
     float acc[SSD_R];
     ssd_zero_acc(acc);
@@ -597,7 +656,13 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
         if (!ssmix_tile_elem(r, tq, tn, &j, &n)) break;
         if (j >= nj || n >= nn) continue;
         i64 t = t0 + j0 + j;
-        float val = dl[j0 + j] * acc[r];
+        float a = acc[r];
+        if (vfac_j[j] != 0.0f) {
+            float sum = 0.0f;
+            for (i64 q = 0; q < P; ++q) sum += LDV(x, b, t, h, q) * vs[AT4(vs, (i64)seq_j[j], h, q, n0 + n)];
+            a += vfac_j[j] * sum;
+        }
+        float val = dl[j0 + j] * a;
         if (direct) STORE_IO(dB, AT4(dB, b, t, g, n0 + n), val);
         else ws[off_part + ((b * L + t) * H + h) * N + n0 + n] = val;
     }
@@ -610,8 +675,9 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
  * a_i = sum_n C_i[n] inter_i[n] into ws [b][h][n-tile][t]. */
 KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V4(const io_t, z),
                               i32 has_z, V4(const io_t, dout), V2(const i32, seq), i32 has_seq, V4(io_t, dC),
-                              i32 has_dC, i32 direct, i32 want_a, GLOBAL float *ws, i64 off_dl, i64 off_lam,
-                              i64 off_st, i64 off_part, i64 off_a, SSD_SIZES, i32 tq, i32 tn, i32 nit, i32 nnt)
+                              i32 has_dC, i32 direct, i32 want_a, V4(const float, vs), i32 has_vs, i64 off_lseq,
+                              GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_st, i64 off_part, i64 off_a,
+                              SSD_SIZES, i32 tq, i32 tn, i32 nit, i32 nnt)
 {
     SHARED float As[SSD_T * SSD_T];
     SHARED float Bs[SSD_T * SSD_T];
@@ -718,6 +784,12 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         if (!ssmix_tile_elem(r, tq, tn, &i, &n)) break;
         if (i >= ni || n >= nn) continue;
         i64 t = t0 + i0 + i;
+        if (has_vs && seq_i[i] != s_prev) {
+            /* varlen: the initial state of a sequence that started in this chunk (also part of a_i) */
+            float sum = 0.0f;
+            for (i64 q = 0; q < P; ++q) sum += LDG(b, t, h, q) * vs[AT4(vs, (i64)seq_i[i], h, q, n0 + n)];
+            acc2[r] += EXPF(ws[off_lseq + bh * L + t]) * sum;
+        }
         if (has_dC) {
             float val = acc[r] + acc2[r];
             if (direct) STORE_IO(dC, AT4(dC, b, t, g, n0 + n), val);
@@ -906,7 +978,8 @@ KERNEL void KNAME(ssd_bwd_ddt)(V3(const io_t, dt), V1(const float, A), V1(const 
                                i32 softplus, float dt_min, float dt_max, V3(io_t, ddt), i32 has_ddt, GLOBAL float *ws,
                                i64 off_dl, i64 off_x1, i64 off_x2, i64 off_a, i64 off_rs, i64 off_cs, i64 off_inb,
                                i64 off_tot, i64 off_v, i64 off_dap, i64 off_dtbp, i64 batch, i64 L, i64 H, i64 Q,
-                               i64 nc, i32 tb, i32 nbmax, i32 npt, i32 nnt)
+                               i64 nc, i32 tb, i32 nbmax, i32 npt, i32 nnt, V2(const i32, seq), i32 has_seq,
+                               i32 has_vl, i64 off_vs, i64 off_ve)
 {
     i64 gi = GID(0) * LSIZE(0) + LID(0);
     if (gi >= batch * nc * H) return;
@@ -921,10 +994,15 @@ KERNEL void KNAME(ssd_bwd_ddt)(V3(const io_t, dt), V1(const float, A), V1(const 
     const GLOBAL float *dl = ws + off_dl + bh * L + t0;
     const GLOBAL float *tot = ws + off_tot + ((b * nc + c) * H + h) * nbmax * nbmax;
 
+    /* varlen: the suffix sums of a_i and prefix sums of U_j restart at sequence boundaries (a
+     * sequence's terms never reach into another), and V is per sequence segment (see
+     * ssd_varlen_v). Without varlen the restarts would only add zeros, so they are skipped. */
+    i32 s_prev = SEQ(b, t0 - 1), s_last = SEQ(b, t0 + qc - 1);
     /* pass 1 (l descending): suffix sums of a_i and, inside each block, of RS_i */
     float suf_a = 0.0f, rs_run = 0.0f;
     for (i64 l = qc - 1; l >= 0; --l) {
         if (l == qc - 1 || (l + 1) % tb == 0) rs_run = 0.0f;
+        if (has_vl && l < qc - 1 && SEQ(b, t0 + l + 1) != SEQ(b, t0 + l)) suf_a = 0.0f;
         float av = 0.0f;
         for (int q = 0; q < nnt; ++q) av += ws[off_a + (bh * nnt + q) * L + t0 + l];
         suf_a += av;
@@ -950,7 +1028,14 @@ KERNEL void KNAME(ssd_bwd_ddt)(V3(const io_t, dt), V1(const float, A), V1(const 
             x2 += ws[off_x2 + (bh * npt + q) * L + t];
         }
         float dlv = dl[l];
-        float R = rs[l] + pre_u + cs_run + F + inb[l] + V;
+        float Vl = V;
+        if (has_vl) {
+            i32 sl = SEQ(b, t);
+            if (l > 0 && sl != SEQ(b, t - 1)) pre_u = 0.0f;
+            if (sl != s_prev) Vl = ws[off_vs + (i64)sl * H + h];
+            else if (s_last != s_prev) Vl = ws[off_ve + (i64)sl * H + h];
+        }
+        float R = rs[l] + pre_u + cs_run + F + inb[l] + Vl;
         cs_run += cs[l];
         pre_u += dlv * x2;
         float dd = x1 + x2 + a * R;

@@ -654,6 +654,40 @@ static ssmix_status rt_launch(void *impl, ssmix_kernel_id kernel, ssmix_dtype io
 
 /* ------------------------------------------------------------------ operators */
 
+/* ------------------------------------------------------------------ timing events */
+
+static ssmix_status rt_event_create(void *bctx, void **event)
+{
+    rt_ctx *c = bctx;
+    rt_event ev = NULL;
+    ssmix_status st = set_device(c);
+    if (st != SSMIX_SUCCESS) return st;
+    RT_TRY(RT(EventCreate)(&ev), "EventCreate");
+    *event = (void *)ev;
+    return SSMIX_SUCCESS;
+}
+
+static void rt_event_destroy(void *bctx, void *event)
+{
+    (void)bctx;
+    (void)RT(EventDestroy)((rt_event)event);
+}
+
+static ssmix_status rt_event_record(void *bctx, void *event)
+{
+    rt_ctx *c = bctx;
+    RT_TRY(RT(EventRecord)((rt_event)event, c->stream), "EventRecord");
+    return SSMIX_SUCCESS;
+}
+
+static ssmix_status rt_event_elapsed(void *bctx, void *start, void *end, float *ms)
+{
+    (void)bctx;
+    RT_TRY(RT(EventSynchronize)((rt_event)end), "EventSynchronize (an operation queued earlier failed on the device)");
+    RT_TRY(RT(EventElapsedTime)(ms, (rt_event)start, (rt_event)end), "EventElapsedTime");
+    return SSMIX_SUCCESS;
+}
+
 /* Every operator runs its backend-neutral pipeline (backends/gpu/) on this context's device table. */
 #define RT_PIPELINE_OP(op, problem)                                       \
     static ssmix_status rt_##op(void *bctx, const problem *p)             \
@@ -690,6 +724,10 @@ static const ssmix_backend_ops g_ops = {
     .buffer_read = rt_buffer_read,
     .set_stream = rt_set_stream,
     .get_stream = rt_get_stream,
+    .event_create = rt_event_create,
+    .event_destroy = rt_event_destroy,
+    .event_record = rt_event_record,
+    .event_elapsed = rt_event_elapsed,
 #define RT_OP_SLOT(op, problem) .op = rt_##op,
     SSMIX_GPU_PIPELINE_OPS(RT_OP_SLOT)
 #undef RT_OP_SLOT

@@ -2,6 +2,6 @@
 #ifndef SSMIX_DECODE_KERNELS_H
 #define SSMIX_DECODE_KERNELS_H
 
-#define SSMIX_DECODE_KERNELS(X) /* SKELETON: filled in with the operator's kernels */
+#define SSMIX_DECODE_KERNELS(X) X(ssd_decode_step, "decode.cl")
 
 #endif

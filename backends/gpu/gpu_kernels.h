@@ -33,10 +33,11 @@
 #include "sscan_kernels.h" /* SSMIX_SSCAN_KERNELS (selective scan and its decode step) */
 #include "conv_kernels.h"  /* SSMIX_CONV_KERNELS (short convolutions and the state update) */
 #include "decode_kernels.h" /* SSMIX_DECODE_KERNELS (SSD decode step) */
+#include "ssd_varlen_kernels.h" /* SSMIX_SSD_VARLEN_KERNELS (SSD cu_seqlens helpers) */
 
 #define SSMIX_ALL_KERNELS(X)                                                                \
     SSMIX_SSD_KERNELS(X) SSMIX_QSMIX_KERNELS(X) SSMIX_GLA_KERNELS(X) SSMIX_SSCAN_KERNELS(X) \
-    SSMIX_CONV_KERNELS(X) SSMIX_DECODE_KERNELS(X)
+    SSMIX_CONV_KERNELS(X) SSMIX_DECODE_KERNELS(X) SSMIX_SSD_VARLEN_KERNELS(X)
 
 typedef enum ssmix_kernel_id {
 #define SSMIX_KERNEL_ENUM_(name, file) SSMIX_K_##name,

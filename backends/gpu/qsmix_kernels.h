@@ -14,6 +14,7 @@
     X(qsmix_bwd_dlog, "qsmix.cl")             \
     X(qsmix_bwd_finish, "qsmix.cl")           \
     X(qsmix_reduce_heads, "qsmix.cl")         \
-    X(qsmix_reduce_params, "qsmix.cl")
+    X(qsmix_reduce_params, "qsmix.cl")        \
+    X(qsmix_varlen_table, "qsmix.cl")
 
 #endif

@@ -23,6 +23,13 @@
  *             + [dB|dC] 2 b nc Q H N (per-head partials of the two directions, reused by dB and dC)
  *             + [dD] b nc H P
  * i.e. O(b nc H P N + b L H N), linear in L, never O(L^2). All reductions have a fixed order.
+ *
+ * Varlen (cu_seqlens, batch 1): qsmix_varlen_table first expands cu_seqlens (device memory) into a
+ * chunk table in the workspace (5 int32 per chunk) that splits every sequence into its own chunks,
+ * so no chunk straddles a boundary and the chunked algorithm above applies unchanged per sequence;
+ * the state passes restart at every sequence and the Hydra shifts read nothing outside the current
+ * sequence. The host cannot see the lengths, so nc becomes the bound
+ * min(L, (L + nseq (Q-1)) / Q) >= sum_i ceil(len_i / Q) and unused table slots are skipped.
  * The tiled kernels need work-groups of exactly 256 work-items (QS_WG in kernels/qsmix.cl).
  */
 #include <stdint.h>
@@ -71,11 +78,11 @@ static int64_t qs_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t qs_round64(int64_t n) { return (n + 63) / 64 * 64; }
 
 typedef struct qs_plan {
-    int64_t b, L, H, P, N, G, Q, nc;
-    int backward, want_dt, want_bc, want_adj, diag_grad;
+    int64_t b, L, H, P, N, G, Q, nc, nseq;
+    int backward, want_dt, want_bc, want_adj, diag_grad, varlen;
     void *ws;
     /* region offsets in floats (-1: not allocated) */
-    int64_t o_dt, o_cum, o_st, o_adj, o_dl, o_dd, o_pf, o_pb, o_pA, o_pbias, o_pD, total;
+    int64_t o_dt, o_cum, o_st, o_adj, o_dl, o_dd, o_pf, o_pb, o_pA, o_pbias, o_pD, o_tab, total;
 } qs_plan;
 
 static int64_t qs_take(qs_plan *pl, int64_t n)
@@ -96,13 +103,20 @@ static void qs_sizes(qs_plan *pl, const ssmix_qsmix_problem *p)
     pl->Q = p->chunk_size < p->seqlen ? p->chunk_size : p->seqlen; /* a chunk longer than L is L */
     if (pl->Q < 1) pl->Q = 1;
     pl->nc = qs_cdiv(pl->L, pl->Q);
+    pl->varlen = p->cu_seqlens.present;
+    pl->nseq = p->nseq;
+    if (pl->varlen) { /* sum_i ceil(len_i / Q) over nseq lengths >= 1 summing to L */
+        int64_t bound = (pl->L + pl->nseq * (pl->Q - 1)) / pl->Q;
+        pl->nc = bound < pl->L ? bound : pl->L;
+    }
 }
 
 static void qs_layout(qs_plan *pl)
 {
     int64_t tok = 2 * pl->b * pl->H * pl->nc * pl->Q, st = 2 * pl->b * pl->nc * pl->H * pl->P * pl->N;
     pl->total = 0;
-    pl->o_adj = pl->o_dl = pl->o_dd = pl->o_pf = pl->o_pb = pl->o_pA = pl->o_pbias = pl->o_pD = -1;
+    pl->o_adj = pl->o_dl = pl->o_dd = pl->o_pf = pl->o_pb = pl->o_pA = pl->o_pbias = pl->o_pD = pl->o_tab = -1;
+    if (pl->varlen) pl->o_tab = qs_take(pl, 5 * pl->nc); /* int32 entries (kernels/qsmix.cl QS_TAB) */
     pl->o_dt = qs_take(pl, tok);
     pl->o_cum = qs_take(pl, 2 * tok); /* (hi, lo) pairs: kernels/qsmix.cl qs_cdiff */
     pl->o_st = qs_take(pl, st);
@@ -177,6 +191,29 @@ static void qa_sizes(qs_kargs *k, const qs_plan *pl)
     qa_i64(k, pl->nc);
 }
 
+/* The chunk table arguments every per-chunk kernel takes last (offset -1: no varlen). */
+static void qa_tab(qs_kargs *k, const qs_plan *pl)
+{
+    qa_buf(k, pl->ws);
+    qa_i64(k, pl->o_tab);
+}
+
+/* Varlen: expand cu_seqlens into the chunk table (one work-item; O(nseq + nc)). */
+static ssmix_status qs_table(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl)
+{
+    if (!pl->varlen) return SSMIX_SUCCESS;
+    qs_kargs k;
+    k.n = 0;
+    qa_view(&k, &p->cu_seqlens, 1);
+    qa_i64(&k, pl->nseq);
+    qa_ws(&k, pl);
+    qa_i64(&k, pl->o_tab);
+    qa_i64(&k, pl->L);
+    qa_i64(&k, pl->Q);
+    qa_i64(&k, pl->nc);
+    return qs_launch(dev, SSMIX_K_qsmix_varlen_table, p->io_dtype, 1, 64, &k);
+}
+
 /* Delta and cumsums, local chunk states, state passing: the forward chunk states in ws. */
 static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl)
 {
@@ -200,6 +237,7 @@ static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
     qa_i32(&k, p->dt_softplus);
     qa_f32(&k, p->dt_min);
     qa_f32(&k, p->dt_max);
+    qa_tab(&k, pl);
     QS_TRY(qs_launch(dev, SSMIX_K_qsmix_dt_cumsum, io, qs_cdiv(2 * pl->b * pl->H * pl->nc, 64), 64, &k));
 
     k.n = 0;
@@ -219,6 +257,7 @@ static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
     qa_i32(&k, 0);
     qa_i32(&k, 0);
     int64_t ntp = qs_cdiv(pl->P, QS_T), ntn = qs_cdiv(pl->N, QS_T);
+    qa_tab(&k, pl);
     QS_TRY(qs_launch(dev, SSMIX_K_qsmix_chunk_state, io, ntp * ntn * pl->nc * pl->H * pl->b, QS_WG, &k));
 
     ssmix_view none;
@@ -238,6 +277,7 @@ static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
     qa_i64(&k, pl->Q);
     qa_i64(&k, pl->nc);
     qa_i32(&k, 0);
+    qa_tab(&k, pl);
     QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, qs_cdiv(pl->P * pl->N, QS_WG) * pl->H * pl->b * 2, QS_WG, &k));
     return SSMIX_SUCCESS;
 }
@@ -268,6 +308,7 @@ static ssmix_status qs_output(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
     qa_i32(&k, p->z.present);
     qa_i32(&k, dz_mode);
     int64_t ntq = qs_cdiv(pl->Q, QS_T), ntp = qs_cdiv(pl->P, QS_T);
+    qa_tab(&k, pl);
     return qs_launch(dev, SSMIX_K_qsmix_chunk_output, p->io_dtype, ntq * ntp * pl->nc * pl->H * pl->b, QS_WG, &k);
 }
 
@@ -288,6 +329,7 @@ ssmix_status ssmix_gpu_qsmix_forward(const ssmix_gpu_device *dev, const ssmix_qs
     qs_layout(&pl);
     QS_TRY(qs_check_device(dev, p->io_dtype, 0));
     QS_TRY(qs_plan_ws(dev, &pl));
+    QS_TRY(qs_table(dev, p, &pl));
     QS_TRY(qs_states(dev, p, &pl));
     return qs_output(dev, p, &pl, 0);
 }
@@ -326,6 +368,7 @@ static ssmix_status qs_bwd_chunk(const ssmix_gpu_device *dev, const ssmix_qsmix_
     qa_i32(&k, p->z.present);
     qa_i32(&k, kind);
     int64_t ntq = qs_cdiv(pl->Q, QS_T), ntk = qs_cdiv(kind == 0 ? pl->P : pl->N, QS_T);
+    qa_tab(&k, pl);
     return qs_launch(dev, SSMIX_K_qsmix_bwd_chunk, p->io_dtype, ntq * ntk * pl->nc * pl->H * pl->b, QS_WG, &k);
 }
 
@@ -385,6 +428,7 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
     qs_layout(&pl);
     QS_TRY(qs_check_device(dev, p->io_dtype, 1));
     QS_TRY(qs_plan_ws(dev, &pl));
+    QS_TRY(qs_table(dev, p, &pl));
     ssmix_dtype io = p->io_dtype;
     int need_states = pl.want_dt || p->dx.present || want_dB || want_dC || (p->z.present && p->dz.present);
     if (need_states || pl.want_adj) QS_TRY(qs_states(dev, p, &pl));
@@ -403,6 +447,7 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         qa_i32(&k, p->z.present);
         qa_i32(&k, 1);
         int64_t ntp = qs_cdiv(pl.P, QS_T), ntn = qs_cdiv(pl.N, QS_T);
+        qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_chunk_state, io, ntp * ntn * pl.nc * pl.H * pl.b, QS_WG, &k));
 
         ssmix_view none;
@@ -422,6 +467,7 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         qa_i64(&k, pl.Q);
         qa_i64(&k, pl.nc);
         qa_i32(&k, 1);
+        qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, qs_cdiv(pl.P * pl.N, QS_WG) * pl.H * pl.b * 2, QS_WG, &k));
     }
 
@@ -448,6 +494,7 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         qa_sizes(&k, &pl);
         qa_i32(&k, (int32_t)p->mode);
         qa_i32(&k, p->z.present);
+        qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_bwd_dlog, io, pl.nc * pl.H * 2 * pl.b, QS_WG, &k));
     }
 
@@ -486,6 +533,7 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         qa_i32(&k, p->ddt[0].present);
         qa_i32(&k, p->ddt[1].present);
         qa_i32(&k, pl.diag_grad);
+        qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_bwd_finish, io, pl.nc * pl.H * pl.b, QS_WG, &k));
     }
     if (p->dA.present) QS_TRY(qs_reduce_params(dev, p, &pl, pl.o_pA, 1, &p->dA));

@@ -23,6 +23,16 @@
  * i.e. O(b nc H P N + b L H (P/32 + N/32 + N)) and never O(L^2); see ssmix_gpu_ssd_workspace_bytes().
  * All reductions (over heads of a group, over (b, t) for dA/ddt_bias/dD, over tiles) are sums in a
  * fixed order, so results are bitwise reproducible run to run.
+ *
+ * Varlen (cu_seqlens, batch 1): ssd_varlen_seq expands cu_seqlens into seq ids in the workspace
+ * (L i32) and every kernel runs with them as its seq_idx, so the state resets at sequence starts.
+ * The states of the sequences are per sequence (kernels/ssd_varlen.cl): sequence 0's initial state
+ * and the last sequence's dfinal go through the ordinary H_0 / dH_nc paths; the others enter where
+ * their sequence starts or ends inside a chunk (the `vs` arguments of ssd.cl, with lseq = the chunk
+ * cumsum restarted at sequence starts, b H L floats, when initial states are given); final states
+ * come from ssd_varlen_final, initial-state gradients of sequences > 0 from ssd_varlen_dinit, and
+ * their dt-gradient terms from ssd_varlen_v (2 nseq H floats). Without cu_seqlens none of this is
+ * launched and the other kernels get has_vs = 0 (no extra work).
  */
 #include <stdint.h>
 #include <string.h>
@@ -80,6 +90,9 @@ typedef struct ssd_plan {
     /* workspace region offsets in floats; -1 = not allocated */
     int64_t off_dl, off_lam, off_st, off_dst, off_x1, off_x2, off_a, off_rs, off_cs, off_inb, off_tot, off_v,
         off_dap, off_dtbp, off_ddp, off_part;
+    int varlen;                         /* cu_seqlens given */
+    int64_t nseq, off_seq, off_lseq, off_vs, off_ve; /* varlen regions; -1 = not allocated */
+    ssmix_view vinit, vdfin;            /* varlen: the per-sequence initial states / dfinal (else absent) */
     int64_t total; /* floats */
 } ssd_plan;
 
@@ -142,6 +155,17 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
         ssmix_status st = query_wg(dev, (ssmix_kernel_id)k, p->io_dtype, &pl->wg[k]);
         if (st != SSMIX_SUCCESS) return st;
     }
+    pl->varlen = p->cu_seqlens.present;
+    pl->nseq = p->nseq;
+    if (pl->varlen) {
+        pl->vinit = p->init;
+        pl->vdfin = p->dfinal;
+    }
+    if (pl->varlen)
+        for (int k = SSMIX_K_ssd_varlen_seq; k <= SSMIX_K_ssd_varlen_v; ++k) {
+            ssmix_status st = query_wg(dev, (ssmix_kernel_id)k, p->io_dtype, &pl->wg[k]);
+            if (st != SSMIX_SUCCESS) return st;
+        }
     for (size_t i = 0; i < sizeof tile_kernels / sizeof tile_kernels[0]; ++i) {
         size_t c = pl->wg[tile_kernels[i]] * TILE_R;
         if (c < cap) cap = c;
@@ -190,6 +214,7 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
     } while (0)
     pl->off_dst = pl->off_x1 = pl->off_x2 = pl->off_a = pl->off_rs = pl->off_cs = pl->off_inb = pl->off_tot = -1;
     pl->off_v = pl->off_dap = pl->off_dtbp = pl->off_ddp = pl->off_part = -1;
+    pl->off_seq = pl->off_lseq = pl->off_vs = pl->off_ve = -1;
     int64_t bhl = pl->b * pl->H * pl->L, bch = pl->b * pl->nc * pl->H;
     int64_t states = bch * pl->P * pl->N;
     REGION(off_dl, bhl);
@@ -211,6 +236,14 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
         }
         if (p->dD.present) REGION(off_ddp, bch * pl->P);
         if ((p->dB.present || p->dC.present) && pl->hpg > 1) REGION(off_part, pl->b * pl->L * pl->H * pl->N);
+    }
+    if (pl->varlen) {
+        REGION(off_seq, pl->L); /* i32 seq ids */
+        if (p->init.present) REGION(off_lseq, bhl);
+        if (pl->need_ddt) {
+            REGION(off_vs, pl->nseq * pl->H);
+            REGION(off_ve, pl->nseq * pl->H);
+        }
     }
 #undef REGION
     pl->total = off;
@@ -271,6 +304,16 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_ssd_prob
     ssmix_view none;
     memset(&none, 0, sizeof none);
 
+    if (pl->varlen) {
+        a.n = 0;
+        ka_view(&a, &p->cu_seqlens, 1);
+        ka_i64(&a, pl->nseq);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl->off_seq);
+        ka_i64(&a, pl->L);
+        CHECK(launch_items(dev, pl, SSMIX_K_ssd_varlen_seq, io, pl->L, &a));
+    }
+
     a.n = 0;
     ka_view(&a, &p->dt, 3);
     ka_view(&a, &p->A, 1);
@@ -289,6 +332,21 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_ssd_prob
     ka_i64(&a, pl->nc);
     CHECK(launch_items(dev, pl, SSMIX_K_ssd_chunk_cumsum, io, pl->b * pl->H * pl->nc, &a));
 
+    if (pl->off_lseq >= 0) {
+        a.n = 0;
+        ka_buf(&a, ws);
+        ka_i64(&a, pl->off_seq);
+        ka_view(&a, &p->A, 1);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl->off_dl);
+        ka_i64(&a, pl->off_lseq);
+        ka_i64(&a, pl->L);
+        ka_i64(&a, pl->H);
+        ka_i64(&a, pl->Q);
+        ka_i64(&a, pl->nc);
+        CHECK(launch_items(dev, pl, SSMIX_K_ssd_varlen_lseq, io, pl->H * pl->nc, &a));
+    }
+
     a.n = 0;
     ka_view(&a, &p->x, 4);
     ka_view(&a, &none, 4);
@@ -296,6 +354,9 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_ssd_prob
     ka_view(&a, &p->B, 4);
     ka_view(&a, &p->seq_idx, 2);
     ka_i32(&a, p->seq_idx.present);
+    ka_view(&a, &pl->vinit, 4);
+    ka_i32(&a, pl->vinit.present);
+    ka_i64(&a, pl->off_lseq >= 0 ? pl->off_lseq : 0);
     ka_buf(&a, ws);
     ka_i64(&a, pl->off_dl);
     ka_i64(&a, pl->off_lam);
@@ -342,6 +403,9 @@ static ssmix_status run_scan(const ssmix_gpu_device *dev, const ssmix_ssd_proble
     ka_view(&a, bwd ? &p->dout : &p->x, 4); /* unused in forward: any valid buffer */
     ka_view(&a, bwd ? &p->dz : &p->out, 4);
     ka_i32(&a, bwd);
+    ka_view(&a, &pl->vinit, 4);
+    ka_i32(&a, pl->vinit.present);
+    ka_i64(&a, pl->off_lseq >= 0 ? pl->off_lseq : 0);
     ka_buf(&a, ws);
     ka_i64(&a, pl->off_dl);
     ka_i64(&a, pl->off_lam);
@@ -363,14 +427,66 @@ static ssmix_status get_workspace(const ssmix_gpu_device *dev, const ssd_plan *p
     return dev->workspace(dev->impl, (size_t)pl->total * sizeof(float), ws);
 }
 
+/* The problem the ssd.cl kernels see. Varlen: seq_idx = the expanded seq ids in the workspace;
+ * the (nseq, ...) state views reduced to what the batch-row paths use: init row 0 (H_0 of
+ * sequence 0), dfinal row nseq-1 (dH_nc of the last sequence), dinit row 0 (dH_0); final states
+ * come from ssd_varlen_final instead. */
+static void kernel_problem(const ssmix_ssd_problem *p, const ssd_plan *pl, void *ws, ssmix_ssd_problem *q)
+{
+    *q = *p;
+    if (!pl->varlen) return;
+    memset(&q->seq_idx, 0, sizeof q->seq_idx);
+    q->seq_idx.present = 1;
+    q->seq_idx.native = ws;
+    q->seq_idx.offset = pl->off_seq;
+    q->seq_idx.dtype = SSMIX_I32;
+    q->seq_idx.stride[0] = 0;
+    q->seq_idx.stride[1] = 1;
+    memset(&q->final_states, 0, sizeof q->final_states);
+    if (q->dfinal.present) q->dfinal.offset += (pl->nseq - 1) * q->dfinal.stride[0];
+}
+
+/* varlen: final_states[k] for every sequence (after the state passing). */
+static ssmix_status run_varlen_final(const ssmix_gpu_device *dev, const ssmix_ssd_problem *p, const ssd_plan *pl,
+                                     void *ws)
+{
+    kargs a;
+    a.n = 0;
+    ka_view(&a, &p->x, 4);
+    ka_view(&a, &p->B, 4);
+    ka_view(&a, &p->cu_seqlens, 1);
+    ka_i64(&a, pl->nseq);
+    ka_buf(&a, ws);
+    ka_i64(&a, pl->off_seq);
+    ka_view(&a, &p->init, 4);
+    ka_i32(&a, p->init.present);
+    ka_view(&a, &p->final_states, 4);
+    ka_buf(&a, ws);
+    ka_i64(&a, pl->off_dl);
+    ka_i64(&a, pl->off_lam);
+    ka_i64(&a, pl->off_lseq >= 0 ? pl->off_lseq : 0);
+    ka_i64(&a, pl->off_st);
+    ka_i64(&a, pl->L);
+    ka_i64(&a, pl->H);
+    ka_i64(&a, pl->P);
+    ka_i64(&a, pl->N);
+    ka_i64(&a, pl->G);
+    ka_i64(&a, pl->Q);
+    ka_i64(&a, pl->nc);
+    return launch_items(dev, pl, SSMIX_K_ssd_varlen_final, p->io_dtype, pl->nseq * pl->H * pl->P * pl->N, &a);
+}
+
 ssmix_status ssmix_gpu_ssd_forward(const ssmix_gpu_device *dev, const ssmix_ssd_problem *p)
 {
     ssd_plan pl;
     void *ws = NULL;
+    ssmix_ssd_problem q;
     CHECK(make_plan(dev, p, 0, &pl));
     CHECK(get_workspace(dev, &pl, &ws));
-    CHECK(run_states(dev, p, &pl, ws, 1));
-    CHECK(run_scan(dev, p, &pl, ws, 0));
+    kernel_problem(p, &pl, ws, &q);
+    CHECK(run_states(dev, &q, &pl, ws, 1));
+    CHECK(run_scan(dev, &q, &pl, ws, 0));
+    if (pl.varlen && p->final_states.present) CHECK(run_varlen_final(dev, p, &pl, ws));
     return SSMIX_SUCCESS;
 }
 
@@ -407,16 +523,19 @@ static ssmix_status run_reduce_heads(const ssmix_gpu_device *dev, const ssd_plan
     return launch_items(dev, pl, SSMIX_K_ssd_reduce_heads, io, pl->b * pl->L * pl->G * pl->N, &a);
 }
 
-ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd_problem *p)
+ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd_problem *pin)
 {
     ssd_plan pl;
     void *ws = NULL;
-    ssmix_dtype io = p->io_dtype;
+    ssmix_dtype io = pin->io_dtype;
     kargs a;
     ssmix_view none;
     memset(&none, 0, sizeof none);
-    CHECK(make_plan(dev, p, 1, &pl));
+    ssmix_ssd_problem q;
+    CHECK(make_plan(dev, pin, 1, &pl));
     CHECK(get_workspace(dev, &pl, &ws));
+    kernel_problem(pin, &pl, ws, &q);
+    const ssmix_ssd_problem *p = &q; /* what the ssd.cl kernels see; pin keeps the per-sequence views */
     CHECK(run_states(dev, p, &pl, ws, 0));
     const int direct = pl.hpg == 1;
 
@@ -428,6 +547,9 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
     ka_view(&a, &p->C, 4);
     ka_view(&a, &p->seq_idx, 2);
     ka_i32(&a, p->seq_idx.present);
+    ka_view(&a, &pl.vdfin, 4);
+    ka_i32(&a, pl.vdfin.present);
+    ka_i64(&a, 0);
     ka_buf(&a, ws);
     ka_i64(&a, pl.off_dl);
     ka_i64(&a, pl.off_lam);
@@ -471,6 +593,8 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
         ka_view(&a, &p->dx, 4);
         ka_i32(&a, p->dx.present);
         ka_i32(&a, pl.need_ddt);
+        ka_view(&a, &pl.vdfin, 4);
+        ka_i32(&a, pl.vdfin.present);
         ka_buf(&a, ws);
         ka_i64(&a, pl.off_dl);
         ka_i64(&a, pl.off_lam);
@@ -496,6 +620,8 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
         ka_i32(&a, p->seq_idx.present);
         ka_view(&a, &p->dB, 4);
         ka_i32(&a, direct);
+        ka_view(&a, &pl.vdfin, 4);
+        ka_i32(&a, pl.vdfin.present);
         ka_buf(&a, ws);
         ka_i64(&a, pl.off_dl);
         ka_i64(&a, pl.off_lam);
@@ -524,6 +650,9 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
         ka_i32(&a, p->dC.present);
         ka_i32(&a, direct);
         ka_i32(&a, pl.need_ddt);
+        ka_view(&a, &pl.vinit, 4);
+        ka_i32(&a, pl.vinit.present);
+        ka_i64(&a, pl.off_lseq >= 0 ? pl.off_lseq : 0);
         ka_buf(&a, ws);
         ka_i64(&a, pl.off_dl);
         ka_i64(&a, pl.off_lam);
@@ -537,6 +666,32 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
         ka_i32(&a, pl.nnt);
         CHECK(launch(dev, SSMIX_K_ssd_bwd_dC, io, pl.b * pl.nc * pl.H * pl.nit * pl.nnt, pl.wg[SSMIX_K_ssd_bwd_dC], &a));
         if (p->dC.present && !direct) CHECK(run_reduce_heads(dev, &pl, io, ws, &p->dC));
+    }
+
+    if (pl.need_ddt && pl.varlen) {
+        a.n = 0;
+        ka_view(&a, &pin->cu_seqlens, 1);
+        ka_i64(&a, pl.nseq);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl.off_seq);
+        ka_view(&a, &pin->init, 4);
+        ka_i32(&a, pin->init.present);
+        ka_view(&a, &pin->dfinal, 4);
+        ka_i32(&a, pin->dfinal.present);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl.off_lam);
+        ka_i64(&a, pl.off_lseq >= 0 ? pl.off_lseq : 0);
+        ka_i64(&a, pl.off_st);
+        ka_i64(&a, pl.off_dst);
+        ka_i64(&a, pl.off_vs);
+        ka_i64(&a, pl.off_ve);
+        ka_i64(&a, pl.L);
+        ka_i64(&a, pl.H);
+        ka_i64(&a, pl.P);
+        ka_i64(&a, pl.N);
+        ka_i64(&a, pl.Q);
+        ka_i64(&a, pl.nc);
+        CHECK(launch(dev, SSMIX_K_ssd_varlen_v, io, pl.nseq * pl.H, pl.wg[SSMIX_K_ssd_varlen_v], &a));
     }
 
     if (pl.need_ddt) {
@@ -603,6 +758,11 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
         ka_i32(&a, pl.nbmax);
         ka_i32(&a, pl.npt);
         ka_i32(&a, pl.nnt);
+        ka_view(&a, &p->seq_idx, 2);
+        ka_i32(&a, p->seq_idx.present);
+        ka_i32(&a, pl.varlen);
+        ka_i64(&a, pl.varlen ? pl.off_vs : 0);
+        ka_i64(&a, pl.varlen ? pl.off_ve : 0);
         CHECK(launch_items(dev, &pl, SSMIX_K_ssd_bwd_ddt, io, pl.b * pl.nc * pl.H, &a));
 
         if (p->dA.present) CHECK(run_reduce_rows(dev, &pl, io, ws, pl.off_dap, pl.b * pl.nc, pl.H, 1, 1, &p->dA));
@@ -629,6 +789,32 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
             CHECK(run_reduce_rows(dev, &pl, io, ws, pl.off_ddp, pl.b * pl.nc, pl.H * pl.P, 1, pl.P, &p->dD));
         else
             CHECK(run_reduce_rows(dev, &pl, io, ws, pl.off_ddp, pl.b * pl.nc, pl.H, pl.P, 1, &p->dD));
+    }
+
+    if (pl.varlen && pin->dinit.present && pl.nseq > 1) {
+        a.n = 0;
+        ka_view(&a, &p->dout, 4);
+        ka_view(&a, &p->z, 4);
+        ka_i32(&a, p->z.present);
+        ka_view(&a, &p->C, 4);
+        ka_view(&a, &pin->cu_seqlens, 1);
+        ka_i64(&a, pl.nseq);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl.off_seq);
+        ka_view(&a, &pin->dfinal, 4);
+        ka_i32(&a, pin->dfinal.present);
+        ka_view(&a, &pin->dinit, 4);
+        ka_buf(&a, ws);
+        ka_i64(&a, pl.off_lseq);
+        ka_i64(&a, pl.off_dst);
+        ka_i64(&a, pl.L);
+        ka_i64(&a, pl.H);
+        ka_i64(&a, pl.P);
+        ka_i64(&a, pl.N);
+        ka_i64(&a, pl.G);
+        ka_i64(&a, pl.Q);
+        ka_i64(&a, pl.nc);
+        CHECK(launch_items(dev, &pl, SSMIX_K_ssd_varlen_dinit, io, pl.nseq * pl.H * pl.P * pl.N, &a));
     }
     return SSMIX_SUCCESS;
 }

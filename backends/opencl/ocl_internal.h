@@ -55,7 +55,11 @@
       (cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *, const size_t *, cl_uint,     \
        const cl_event *, cl_event *))                                                                     \
     X(clFlush, cl_int, (cl_command_queue))                                                                \
-    X(clFinish, cl_int, (cl_command_queue))
+    X(clFinish, cl_int, (cl_command_queue))                                                               \
+    X(clEnqueueMarkerWithWaitList, cl_int, (cl_command_queue, cl_uint, const cl_event *, cl_event *))     \
+    X(clWaitForEvents, cl_int, (cl_uint, const cl_event *))                                               \
+    X(clGetEventProfilingInfo, cl_int, (cl_event, cl_profiling_info, size_t, void *, size_t *))           \
+    X(clReleaseEvent, cl_int, (cl_event))
 
 typedef struct ocl_api {
 #define OCL_MEMBER_(name, ret, args) ret(CL_API_CALL *name) args;

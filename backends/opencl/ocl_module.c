@@ -542,7 +542,8 @@ static ssmix_status op_open(const char *device_sel, void **bctx)
         op_close(c);
         return st;
     }
-    c->queue = cl->clCreateCommandQueue(c->context, c->device, 0, &err);
+    /* Profiling timestamps serve ssmix_event_* (markers); every OpenCL device supports them. */
+    c->queue = cl->clCreateCommandQueue(c->context, c->device, CL_QUEUE_PROFILING_ENABLE, &err);
     if (err != CL_SUCCESS) {
         st = ocl_fail(err, "clCreateCommandQueue");
         op_close(c);
@@ -656,6 +657,58 @@ static ssmix_status op_buffer_read(void *bctx, void *native, size_t offset, void
 
 /* ---------------------------------------------------------------- operators */
 
+/* ---------------------------------------------------------------- timing events */
+
+/* An event is a marker command; its profiling END timestamp is when all earlier work finished. */
+typedef struct ocl_event {
+    cl_event marker; /* NULL until recorded */
+} ocl_event;
+
+static ssmix_status op_event_create(void *bctx, void **event)
+{
+    (void)bctx;
+    ocl_event *e = calloc(1, sizeof *e);
+    if (!e) return ocl_host->set_error(SSMIX_ERROR_OUT_OF_MEMORY, "opencl: out of host memory for an event");
+    *event = e;
+    return SSMIX_SUCCESS;
+}
+
+static void op_event_destroy(void *bctx, void *event)
+{
+    ocl_ctx *c = bctx;
+    ocl_event *e = event;
+    if (e->marker) c->cl->clReleaseEvent(e->marker);
+    free(e);
+}
+
+static ssmix_status op_event_record(void *bctx, void *event)
+{
+    ocl_ctx *c = bctx;
+    ocl_event *e = event;
+    cl_event marker = NULL;
+    cl_int err = c->cl->clEnqueueMarkerWithWaitList(c->queue, 0, NULL, &marker);
+    if (err != CL_SUCCESS) return ocl_fail(err, "clEnqueueMarkerWithWaitList (recording an event)");
+    if (e->marker) c->cl->clReleaseEvent(e->marker);
+    e->marker = marker;
+    c->cl->clFlush(c->queue);
+    return SSMIX_SUCCESS;
+}
+
+static ssmix_status op_event_elapsed(void *bctx, void *start, void *end, float *ms)
+{
+    ocl_ctx *c = bctx;
+    cl_event ev[2] = {((ocl_event *)start)->marker, ((ocl_event *)end)->marker};
+    cl_ulong t[2];
+    cl_int err = c->cl->clWaitForEvents(2, ev);
+    if (err != CL_SUCCESS) return ocl_fail(err, "clWaitForEvents (event elapsed time)");
+    for (int i = 0; i < 2; i++) {
+        err = c->cl->clGetEventProfilingInfo(ev[i], CL_PROFILING_COMMAND_END, sizeof t[i], &t[i], NULL);
+        if (err != CL_SUCCESS) return ocl_fail(err, "clGetEventProfilingInfo (event elapsed time)");
+    }
+    *ms = (float)(((double)t[1] - (double)t[0]) * 1e-6);
+    return SSMIX_SUCCESS;
+}
+
 /* Every operator runs its backend-neutral pipeline (backends/gpu/) on this context's device table,
  * then flushes the queue so the work starts while the host goes on. */
 #define OCL_PIPELINE_OP(op, problem)                                  \
@@ -688,6 +741,10 @@ static const ssmix_backend_ops ocl_ops = {
     .buffer_read = op_buffer_read,
     .set_stream = NULL, /* OpenCL queues are not exposed as native streams */
     .get_stream = NULL,
+    .event_create = op_event_create,
+    .event_destroy = op_event_destroy,
+    .event_record = op_event_record,
+    .event_elapsed = op_event_elapsed,
 #define OCL_OP_SLOT(op, problem) .op = op_##op,
     SSMIX_GPU_PIPELINE_OPS(OCL_OP_SLOT)
 #undef OCL_OP_SLOT

@@ -10,8 +10,11 @@
  *        D (H,P), per-token delta), z, dt_bias, softplus, dt limits, initial states of either or
  *        both directions, chunk sizes 1, 5, 17, 32, 64, 70, 96, 256 and > L, L in {1, Q-1, Q, Q+1,
  *        3Q+5}, P = 1 and 5, N = 1 and 256, grouped heads, strided layouts, gradient subsets and
- *        all three dtypes; sized for CI on a CPU OpenCL device.
- * full:  a deterministic sample of the whole check matrix (L = 2048 included).
+ *        all three dtypes, and varlen packed batches (cu_seqlens: boundaries on and off chunk
+ *        boundaries, length-1 sequences, per-sequence initial states); sized for CI on a CPU
+ *        OpenCL device.
+ * full:  a deterministic sample of the whole check matrix (L = 2048 included), then varlen
+ *        variants of it.
  */
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +40,7 @@ typedef struct qs_case {
     int det;    /* determinism rerun */
     int grads;  /* requested gradients (bit set) */
     int amode;  /* 0: A = -exp(U(0,1)), 1: A = -0.5 |N(0,1)| */
+    int nseq;   /* 0: no cu_seqlens; else a varlen packed batch of nseq sequences (b must be 1) */
 } qs_case;
 
 #define F32 SSMIX_F32
@@ -45,36 +49,40 @@ typedef struct qs_case {
 #define HY 0
 #define BI 1
 
-/* b, L, H, G, P, N, Q, io, mode, shared, diag, z, bias, sp, lim, init, layout, det, grads, amode */
+/* b, L, H, G, P, N, Q, io, mode, shared, diag, z, bias, sp, lim, init, layout, det, grads, amode, nseq */
 static const qs_case quick_cases[] = {
-    {2, 56, 4, 2, 5, 16, 17, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 1, QALL, 0},      /* Q=17, L=3Q+5, P=5 */
-    {2, 56, 4, 2, 5, 16, 17, F32, BI, 0, 2, 1, 1, 1, 0, 3, 0, 0, QALL, 1},      /* same, Bi-Mamba2, D (H,P) */
-    {1, 56, 4, 4, 5, 16, 17, F16, HY, 1, 3, 1, 1, 0, 1, 1, 0, 0, QALL, 0},      /* shared, delta, raw dt + limit */
-    {1, 56, 4, 4, 5, 16, 17, BF16, BI, 2, 0, 0, 1, 1, 0, 2, 0, 1, QALL, 0},     /* shared (same views), no diag */
-    {1, 215, 2, 1, 8, 1, 70, F32, HY, 2, 3, 1, 0, 1, 0, 3, 0, 0, QALL, 1},      /* N=1, Q=70 > 64, L=3Q+5 */
-    {1, 97, 2, 1, 5, 256, 96, F32, BI, 1, 1, 1, 1, 1, 1, 3, 0, 0, QALL, 0},     /* N=256, Q=96, L=Q+1 */
-    {1, 53, 2, 2, 5, 256, 17, BF16, HY, 0, 2, 1, 1, 1, 0, 1, 1, 0, QALL, 0},    /* N=256 bf16, padded layout */
-    {1, 1, 2, 1, 4, 8, 16, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 1, QALL, 0},        /* L=1: Hydra halves vanish */
-    {1, 1, 2, 1, 4, 8, 16, F32, BI, 1, 3, 1, 1, 1, 0, 3, 0, 0, QALL, 0},        /* L=1, Bi-Mamba2 */
-    {1, 29, 3, 1, 6, 5, 1, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0},        /* Q=1 */
-    {2, 23, 2, 1, 9, 12, 5, F16, BI, 0, 2, 1, 1, 0, 1, 3, 2, 1, QALL, 1},       /* Q=5, col-major layout */
-    {1, 37, 2, 2, 8, 16, 256, F32, BI, 0, 0, 0, 0, 1, 0, 0, 0, 0, QALL, 0},     /* Q > L, minimal options */
-    {1, 31, 2, 1, 1, 16, 32, F32, HY, 1, 1, 0, 1, 1, 0, 2, 0, 0, QALL, 0},      /* P=1, L=Q-1 */
-    {1, 32, 2, 1, 7, 33, 32, F16, HY, 0, 3, 1, 0, 1, 0, 3, 0, 0, QALL, 0},      /* L=Q */
-    {1, 33, 2, 1, 7, 33, 32, BF16, BI, 0, 1, 1, 1, 1, 0, 1, 0, 1, QALL, 0},     /* L=Q+1 */
-    {1, 197, 8, 2, 64, 64, 64, F32, HY, 2, 2, 1, 1, 1, 0, 3, 0, 1, QALL, 0},    /* (H,G)=(8,2), P=N=64 */
-    {1, 197, 8, 2, 64, 64, 64, F32, BI, 0, 1, 1, 1, 1, 0, 3, 1, 0, QALL, 1},    /* same, separate, padded */
-    {1, 300, 2, 2, 16, 16, 256, BF16, BI, 1, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0},  /* Q=256, partial chunk */
-    {1, 300, 2, 1, 16, 32, 256, F16, HY, 0, 3, 1, 1, 1, 0, 3, 0, 0, QALL, 0},   /* Q=256 Hydra */
-    {1, 21, 16, 16, 5, 8, 8, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0},      /* many heads, H=G */
-    {1, 70, 4, 2, 33, 40, 32, F32, HY, 0, 2, 1, 1, 1, 0, 3, 0, 0, QX | QB, 0},                  /* subsets */
-    {1, 70, 4, 2, 33, 40, 32, F32, BI, 0, 1, 1, 1, 1, 0, 3, 0, 0, QDT | QBIAS | QINIT, 1},
-    {1, 70, 4, 4, 33, 40, 32, F16, HY, 1, 3, 1, 1, 1, 0, 3, 0, 0, QA | QC | QDIAG | QZ, 0},
-    {1, 50, 2, 1, 16, 16, 16, F32, BI, 2, 2, 1, 0, 0, 0, 3, 2, 1, QALL, 0},     /* raw dt, col-major */
+    {2, 56, 4, 2, 5, 16, 17, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 1, QALL, 0, 0},      /* Q=17, L=3Q+5, P=5 */
+    {2, 56, 4, 2, 5, 16, 17, F32, BI, 0, 2, 1, 1, 1, 0, 3, 0, 0, QALL, 1, 0},      /* same, Bi-Mamba2, D (H,P) */
+    {1, 56, 4, 4, 5, 16, 17, F16, HY, 1, 3, 1, 1, 0, 1, 1, 0, 0, QALL, 0, 0},      /* shared, delta, raw dt + limit */
+    {1, 56, 4, 4, 5, 16, 17, BF16, BI, 2, 0, 0, 1, 1, 0, 2, 0, 1, QALL, 0, 0},     /* shared (same views), no diag */
+    {1, 215, 2, 1, 8, 1, 70, F32, HY, 2, 3, 1, 0, 1, 0, 3, 0, 0, QALL, 1, 0},      /* N=1, Q=70 > 64, L=3Q+5 */
+    {1, 97, 2, 1, 5, 256, 96, F32, BI, 1, 1, 1, 1, 1, 1, 3, 0, 0, QALL, 0, 0},     /* N=256, Q=96, L=Q+1 */
+    {1, 53, 2, 2, 5, 256, 17, BF16, HY, 0, 2, 1, 1, 1, 0, 1, 1, 0, QALL, 0, 0},    /* N=256 bf16, padded layout */
+    {1, 1, 2, 1, 4, 8, 16, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 1, QALL, 0, 0},        /* L=1: Hydra halves vanish */
+    {1, 1, 2, 1, 4, 8, 16, F32, BI, 1, 3, 1, 1, 1, 0, 3, 0, 0, QALL, 0, 0},        /* L=1, Bi-Mamba2 */
+    {1, 29, 3, 1, 6, 5, 1, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0, 0},        /* Q=1 */
+    {2, 23, 2, 1, 9, 12, 5, F16, BI, 0, 2, 1, 1, 0, 1, 3, 2, 1, QALL, 1, 0},       /* Q=5, col-major layout */
+    {1, 37, 2, 2, 8, 16, 256, F32, BI, 0, 0, 0, 0, 1, 0, 0, 0, 0, QALL, 0, 0},     /* Q > L, minimal options */
+    {1, 31, 2, 1, 1, 16, 32, F32, HY, 1, 1, 0, 1, 1, 0, 2, 0, 0, QALL, 0, 0},      /* P=1, L=Q-1 */
+    {1, 32, 2, 1, 7, 33, 32, F16, HY, 0, 3, 1, 0, 1, 0, 3, 0, 0, QALL, 0, 0},      /* L=Q */
+    {1, 33, 2, 1, 7, 33, 32, BF16, BI, 0, 1, 1, 1, 1, 0, 1, 0, 1, QALL, 0, 0},     /* L=Q+1 */
+    {1, 197, 8, 2, 64, 64, 64, F32, HY, 2, 2, 1, 1, 1, 0, 3, 0, 1, QALL, 0, 0},    /* (H,G)=(8,2), P=N=64 */
+    {1, 197, 8, 2, 64, 64, 64, F32, BI, 0, 1, 1, 1, 1, 0, 3, 1, 0, QALL, 1, 0},    /* same, separate, padded */
+    {1, 300, 2, 2, 16, 16, 256, BF16, BI, 1, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0, 0},  /* Q=256, partial chunk */
+    {1, 300, 2, 1, 16, 32, 256, F16, HY, 0, 3, 1, 1, 1, 0, 3, 0, 0, QALL, 0, 0},   /* Q=256 Hydra */
+    {1, 21, 16, 16, 5, 8, 8, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 0, QALL, 0, 0},      /* many heads, H=G */
+    {1, 70, 4, 2, 33, 40, 32, F32, HY, 0, 2, 1, 1, 1, 0, 3, 0, 0, QX | QB, 0, 0},                  /* subsets */
+    {1, 70, 4, 2, 33, 40, 32, F32, BI, 0, 1, 1, 1, 1, 0, 3, 0, 0, QDT | QBIAS | QINIT, 1, 0},
+    {1, 70, 4, 4, 33, 40, 32, F16, HY, 1, 3, 1, 1, 1, 0, 3, 0, 0, QA | QC | QDIAG | QZ, 0, 0},
+    {1, 50, 2, 1, 16, 16, 16, F32, BI, 2, 2, 1, 0, 0, 0, 3, 2, 1, QALL, 0, 0},     /* raw dt, col-major */
+    {1, 61, 4, 2, 5, 16, 16, F32, HY, 0, 1, 1, 1, 1, 0, 3, 0, 1, QALL, 0, 5},   /* varlen, separate */
+    {1, 45, 2, 2, 8, 33, 17, F16, BI, 1, 3, 1, 0, 1, 1, 3, 0, 0, QALL, 1, 4},   /* varlen, shared, delta */
+    {1, 40, 2, 1, 7, 8, 8, BF16, HY, 2, 2, 0, 1, 0, 0, 2, 2, 0, QALL, 0, 9},    /* varlen, many short */
 };
 
 #define NQUICK ((int)(sizeof quick_cases / sizeof quick_cases[0]))
 #define NFULL 200
+#define NFULL_VARLEN 40 /* varlen variants of full cases 0.. after the NFULL plain ones */
 
 static const int64_t Qv[] = {16, 17, 32, 64, 256};
 static const int64_t HGv[][2] = {{1, 1}, {4, 4}, {8, 2}, {64, 64}};
@@ -123,9 +131,45 @@ static qs_case full_case(int i)
     return c;
 }
 
-static qs_case get_case(int full, int index) { return full ? full_case(index) : quick_cases[index]; }
+/* Varlen variant of a full case: one packed row of 2..9 sequences. */
+static qs_case full_varlen_case(int i)
+{
+    qs_case c = full_case(i);
+    c.b = 1;
+    if (c.L < 8) c.L = 3 * c.Q + 5;
+    c.nseq = 2 + (i * 5) % 8;
+    if (c.nseq > c.L) c.nseq = (int)c.L;
+    return c;
+}
 
-static int qs_count(int full) { return full ? NFULL : NQUICK; }
+static qs_case get_case(int full, int index)
+{
+    if (!full) return quick_cases[index];
+    return index < NFULL ? full_case(index) : full_varlen_case(index - NFULL);
+}
+
+static int qs_count(int full) { return full ? NFULL + NFULL_VARLEN : NQUICK; }
+
+/* Sequence lengths of a varlen case (nseq >= 1 lengths >= 1 summing to L), cycling through kinds
+ * that stress the chunk logic: exactly Q (ends on a chunk boundary), 1, random up to 2Q, Q + 1. */
+static void qs_varlen_lengths(conf_runner *r, const qs_case *c, int64_t *lens)
+{
+    int64_t left = c->L;
+    for (int i = 0; i < c->nseq - 1; i++) {
+        int64_t reserve = c->nseq - 1 - i, len;
+        switch (i % 4) {
+        case 0: len = c->Q; break;
+        case 1: len = 1; break;
+        case 2: len = 1 + (int64_t)(conf_randu(r) * 2.0 * (double)c->Q); break;
+        default: len = c->Q + 1; break;
+        }
+        if (len > left - reserve) len = left - reserve;
+        if (len < 1) len = 1;
+        lens[i] = len;
+        left -= len;
+    }
+    lens[c->nseq - 1] = left;
+}
 
 static void qs_describe_case(const qs_case *c, char *buf, size_t size)
 {
@@ -137,6 +181,10 @@ static void qs_describe_case(const qs_case *c, char *buf, size_t size)
              diag[c->diag], c->z ? " z" : "", c->bias ? " bias" : "", c->softplus ? " sp" : "",
              c->limit ? " lim" : "", (c->init & 1) ? " init_f" : "", (c->init & 2) ? " init_b" : "",
              c->layout == 1 ? " padded" : c->layout == 2 ? " colmaj" : "", c->grads != QALL ? " subset" : "");
+    if (c->nseq) {
+        size_t n = strlen(buf);
+        if (n < size) snprintf(buf + n, size - n, " varlen%d", c->nseq);
+    }
 }
 
 static void qs_describe(int full, int index, char *buf, size_t size)
@@ -148,7 +196,7 @@ static void qs_describe(int full, int index, char *buf, size_t size)
 typedef struct qs_state {
     ssmix_qsmix_params params;
     int shared; /* as qs_case.shared */
-    conf_tensor *x, *A, *bias, *dt[2], *B[2], *C[2], *D, *delta, *z, *init[2];
+    conf_tensor *x, *A, *bias, *dt[2], *B[2], *C[2], *D, *delta, *z, *init[2], *cu;
     conf_tensor *out, *dout;
     conf_tensor *dx, *dA, *dbias, *dD, *ddelta, *dz, *ddt[2], *dB[2], *dC[2], *dinit[2];
 } qs_state;
@@ -177,6 +225,7 @@ static void qs_inputs(qs_state *S, conf_side s, ssmix_qsmix_tensors *t)
     t->z = conf_view(S->z, s);
     t->initial_states_f = conf_view(S->init[0], s);
     t->initial_states_b = conf_view(S->init[1], s);
+    t->cu_seqlens = conf_view(S->cu, s);
 }
 
 static ssmix_status qs_fwd(conf_runner *r, conf_side s, void *user)
@@ -229,7 +278,8 @@ static int run_qs_case(conf_runner *r, const qs_case *c, const char *label)
     conf_set_case_dtype(r, c->io);
     const conf_tol none = {0, 0};
     int64_t sx[4] = {c->b, c->L, c->H, c->P}, sdt[3] = {c->b, c->L, c->H}, sA[1] = {c->H};
-    int64_t sB[4] = {c->b, c->L, c->G, c->N}, sD[2] = {c->H, c->P}, sst[4] = {c->b, c->H, c->P, c->N};
+    /* varlen: the states lead with nseq (one per sequence) */
+    int64_t sB[4] = {c->b, c->L, c->G, c->N}, sD[2] = {c->H, c->P}, sst[4] = {c->nseq ? c->nseq : c->b, c->H, c->P, c->N};
     int lay = c->layout, ndir = c->shared ? 1 : 2;
     int failures = 0;
     static const char *dtn[2] = {"dt_f", "dt_b"}, *Bn[2] = {"B_f", "B_b"}, *Cn[2] = {"C_f", "C_b"};
@@ -278,8 +328,18 @@ static int run_qs_case(conf_runner *r, const qs_case *c, const char *label)
         if (!S.init[d]) goto oom;
         conf_fill_normal(r, S.init[d], 0, 1);
     }
+    if (c->nseq) {
+        int64_t scu[1] = {c->nseq + 1}, lens[64];
+        if (c->b != 1 || c->nseq > 64) goto oom;
+        S.cu = conf_tensor_new(r, "cu_seqlens", SSMIX_I32, 1, scu, 0, 0, none);
+        if (!S.cu) goto oom;
+        qs_varlen_lengths(r, c, lens);
+        v = conf_values(S.cu);
+        v[0] = 0;
+        for (int i = 0; i < c->nseq; i++) v[i + 1] = v[i] + (double)lens[i];
+    }
     conf_tensor *ins[] = {S.x, S.A, S.bias, S.dt[0], S.B[0], S.C[0], S.dt[1], S.B[1], S.C[1],
-                          S.D, S.delta, S.z, S.init[0], S.init[1]};
+                          S.D, S.delta, S.z, S.init[0], S.init[1], S.cu};
     for (size_t i = 0; i < sizeof ins / sizeof ins[0]; ++i)
         if (ins[i] && conf_upload(r, ins[i]) != SSMIX_SUCCESS) goto oom;
 

@@ -6,6 +6,9 @@
  *        requested gradients, and determinism checks; sized for CI on a CPU OpenCL device.
  * full:  a deterministic sample of the whole matrix (every value of every factor appears many times;
  *        the L = 2048 rows are kept for all head/state sizes, which takes a while on the CPU oracle).
+ * varlen (cu_seqlens, batch 1): the last cases of both lists. Each partition has a length-1
+ * sequence and a sequence ending exactly on a chunk boundary, plus random boundaries; states are
+ * (nseq,H,P,N).
  */
 #include <math.h>
 #include <stdio.h>
@@ -28,41 +31,47 @@ typedef struct ssd_case {
     int det;      /* determinism rerun */
     int grads;    /* requested gradients (bit set), GALL = all that apply */
     int amode;    /* 0: A = -exp(U(0,1)), 1: A = -0.5 |N(0,1)| */
+    int vl;       /* varlen: cu_seqlens with a random partition (b == 1, seq == 0); 2: dense (many short) */
 } ssd_case;
 
 #define F32 SSMIX_F32
 #define F16 SSMIX_F16
 #define BF16 SSMIX_BF16
 
-/* b, L, H, G, P, N, Q, io, D, z, bias, sp, lim, init, dfin, seq, layout, det, grads, amode */
+/* b, L, H, G, P, N, Q, io, D, z, bias, sp, lim, init, dfin, seq, layout, det, grads, amode, vl */
 static const ssd_case quick_cases[] = {
-    {2, 56, 4, 4, 5, 16, 17, F32, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, GALL, 0},   /* Q=17, L=3Q+5, P=5 */
-    {2, 56, 8, 2, 5, 16, 17, F16, 2, 1, 0, 0, 1, 1, 1, 1, 0, 0, GALL, 1},   /* groups, seq, dt_limit */
-    {1, 56, 8, 2, 16, 1, 17, BF16, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, GALL, 0},  /* N=1 */
-    {1, 15, 4, 4, 64, 16, 16, F32, 2, 0, 1, 0, 0, 1, 0, 0, 1, 0, GALL, 1},  /* L=Q-1, padded layout */
-    {2, 16, 1, 1, 1, 8, 16, F32, 1, 1, 0, 1, 1, 1, 1, 2, 0, 0, GALL, 0},    /* P=1, L=Q, seq from 1 */
-    {1, 17, 1, 1, 7, 256, 16, F32, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, GALL, 0},  /* N=256, L=Q+1 */
-    {1, 1, 4, 2, 8, 16, 32, F32, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 1},    /* L=1 */
-    {1, 40, 2, 1, 128, 32, 32, F16, 2, 1, 1, 1, 0, 1, 1, 1, 2, 0, GALL, 0}, /* P=128, col-major layout */
-    {1, 101, 8, 2, 16, 64, 64, F32, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, GALL, 1}, /* seq + limit, Q=64 */
-    {1, 300, 2, 2, 16, 16, 256, BF16, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0}, /* Q=256, partial chunk */
-    {1, 2048, 1, 1, 16, 16, 256, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, GALL, 0}, /* L=2048 */
-    {1, 37, 64, 64, 5, 8, 16, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GALL, 1},  /* (H,G) = (64,64) */
-    {1, 29, 3, 1, 6, 5, 1, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GALL, 0},     /* Q=1 */
-    {2, 23, 2, 1, 9, 12, 5, F16, 2, 1, 1, 0, 1, 1, 1, 1, 1, 0, GALL, 1},    /* Q=5 */
-    {1, 17, 2, 2, 8, 16, 256, F32, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, GALL, 0},  /* Q > L, minimal options */
-    {1, 70, 4, 2, 32, 64, 32, F32, 2, 1, 1, 1, 0, 1, 1, 0, 0, 0, GX | GB, 0},        /* gradient subsets */
-    {1, 70, 4, 2, 32, 64, 32, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GDT | GBIAS | GINIT, 1},
-    {1, 70, 4, 4, 32, 64, 32, F16, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GA | GC | GD | GZ, 0},
-    {2, 77, 4, 1, 64, 128, 64, F32, 2, 1, 1, 1, 0, 1, 1, 1, 0, 1, GALL, 0}, /* P=64, N=128 */
-    {1, 53, 2, 2, 33, 65, 17, BF16, 2, 1, 1, 1, 1, 1, 1, 0, 1, 0, GALL, 1}, /* odd tiles, padded */
-    {1, 64, 2, 1, 128, 256, 64, F32, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0}, /* P=128, N=256 */
-    {1, 40, 4, 4, 16, 16, 16, F32, 1, 1, 0, 0, 0, 0, 0, 1, 2, 0, GALL, 1},  /* raw dt, col-major, seq */
-    {1, 20, 1, 1, 256, 64, 16, BF16, 2, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0}, /* P=256 */
+    {2, 56, 4, 4, 5, 16, 17, F32, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, GALL, 0, 0},   /* Q=17, L=3Q+5, P=5 */
+    {2, 56, 8, 2, 5, 16, 17, F16, 2, 1, 0, 0, 1, 1, 1, 1, 0, 0, GALL, 1, 0},   /* groups, seq, dt_limit */
+    {1, 56, 8, 2, 16, 1, 17, BF16, 1, 0, 1, 1, 0, 0, 1, 1, 0, 1, GALL, 0, 0},  /* N=1 */
+    {1, 15, 4, 4, 64, 16, 16, F32, 2, 0, 1, 0, 0, 1, 0, 0, 1, 0, GALL, 1, 0},  /* L=Q-1, padded layout */
+    {2, 16, 1, 1, 1, 8, 16, F32, 1, 1, 0, 1, 1, 1, 1, 2, 0, 0, GALL, 0, 0},    /* P=1, L=Q, seq from 1 */
+    {1, 17, 1, 1, 7, 256, 16, F32, 0, 0, 1, 1, 0, 1, 1, 0, 0, 1, GALL, 0, 0},  /* N=256, L=Q+1 */
+    {1, 1, 4, 2, 8, 16, 32, F32, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 1, 0},    /* L=1 */
+    {1, 40, 2, 1, 128, 32, 32, F16, 2, 1, 1, 1, 0, 1, 1, 1, 2, 0, GALL, 0, 0}, /* P=128, col-major layout */
+    {1, 101, 8, 2, 16, 64, 64, F32, 1, 0, 1, 1, 1, 1, 1, 1, 0, 1, GALL, 1, 0}, /* seq + limit, Q=64 */
+    {1, 300, 2, 2, 16, 16, 256, BF16, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0, 0}, /* Q=256, partial chunk */
+    {1, 2048, 1, 1, 16, 16, 256, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 1, GALL, 0, 0}, /* L=2048 */
+    {1, 37, 64, 64, 5, 8, 16, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GALL, 1, 0},  /* (H,G) = (64,64) */
+    {1, 29, 3, 1, 6, 5, 1, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GALL, 0, 0},     /* Q=1 */
+    {2, 23, 2, 1, 9, 12, 5, F16, 2, 1, 1, 0, 1, 1, 1, 1, 1, 0, GALL, 1, 0},    /* Q=5 */
+    {1, 17, 2, 2, 8, 16, 256, F32, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, GALL, 0, 0},  /* Q > L, minimal options */
+    {1, 70, 4, 2, 32, 64, 32, F32, 2, 1, 1, 1, 0, 1, 1, 0, 0, 0, GX | GB, 0, 0},        /* gradient subsets */
+    {1, 70, 4, 2, 32, 64, 32, F32, 1, 1, 1, 1, 0, 1, 1, 1, 0, 0, GDT | GBIAS | GINIT, 1, 0},
+    {1, 70, 4, 4, 32, 64, 32, F16, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, GA | GC | GD | GZ, 0, 0},
+    {2, 77, 4, 1, 64, 128, 64, F32, 2, 1, 1, 1, 0, 1, 1, 1, 0, 1, GALL, 0, 0}, /* P=64, N=128 */
+    {1, 53, 2, 2, 33, 65, 17, BF16, 2, 1, 1, 1, 1, 1, 1, 0, 1, 0, GALL, 1, 0}, /* odd tiles, padded */
+    {1, 64, 2, 1, 128, 256, 64, F32, 1, 0, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0, 0}, /* P=128, N=256 */
+    {1, 40, 4, 4, 16, 16, 16, F32, 1, 1, 0, 0, 0, 0, 0, 1, 2, 0, GALL, 1, 0},  /* raw dt, col-major, seq */
+    {1, 20, 1, 1, 256, 64, 16, BF16, 2, 1, 1, 1, 0, 1, 1, 0, 0, 0, GALL, 0, 0}, /* P=256 */
+    /* varlen (tile shapes of cases 0 and 1, so PoCL reuses their compiled kernels) */
+    {1, 56, 4, 2, 5, 16, 17, F32, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, GALL, 0, 1},  /* init + dfinal, Q=17 */
+    {1, 45, 8, 2, 5, 16, 17, F16, 2, 0, 1, 0, 1, 1, 0, 0, 2, 0, GALL, 1, 1},  /* init only, col-major */
+    {1, 60, 4, 2, 5, 16, 17, F32, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, GALL, 0, 1},  /* dfinal only */
 };
 
 #define NQUICK ((int)(sizeof quick_cases / sizeof quick_cases[0]))
 #define NFULL 240
+#define NFULL_VL 24 /* varlen variants of full cases, appended */
 
 static const int64_t Qv[] = {16, 17, 32, 64, 256};
 static const int64_t HGv[][2] = {{1, 1}, {4, 4}, {8, 2}, {64, 64}};
@@ -111,9 +120,26 @@ static ssd_case full_case(int i)
     return c;
 }
 
-static ssd_case get_case(int full, int index) { return full ? full_case(index) : quick_cases[index]; }
+/* Varlen case `i` of the full sample: full case 7 i + 3 (every factor still varies) as one packed row. */
+static ssd_case full_vl_case(int i)
+{
+    ssd_case c = full_case(7 * i + 3);
+    c.b = 1;
+    c.seq = 0;
+    c.vl = 1 + i % 2;
+    c.init = i % 3 != 2;
+    c.dfinal = i % 2 == 0 || i % 5 == 1;
+    if (c.L < 2) c.L = 2 * c.Q + 3;
+    return c;
+}
 
-static int ssd_count(int full) { return full ? NFULL : NQUICK; }
+static ssd_case get_case(int full, int index)
+{
+    if (!full) return quick_cases[index];
+    return index < NFULL ? full_case(index) : full_vl_case(index - NFULL);
+}
+
+static int ssd_count(int full) { return full ? NFULL + NFULL_VL : NQUICK; }
 
 static void ssd_describe_case(const ssd_case *c, char *buf, size_t size)
 {
@@ -121,8 +147,8 @@ static void ssd_describe_case(const ssd_case *c, char *buf, size_t size)
              (long long)c->b, (long long)c->L, (long long)c->H, (long long)c->G, (long long)c->P, (long long)c->N,
              (long long)c->Q, ssmix_dtype_name(c->io), c->D, c->z ? " z" : "", c->bias ? " bias" : "",
              c->softplus ? " sp" : "", c->limit ? " lim" : "", c->init ? " init" : "", c->dfinal ? " dfin" : "",
-             c->seq == 1 ? " seq" : c->seq == 2 ? " seq1" : "", c->layout == 1 ? " padded" : c->layout == 2 ? " colmaj" : "",
-             c->grads != GALL ? " subset" : "");
+             c->seq == 1 ? " seq" : c->seq == 2 ? " seq1" : c->vl == 2 ? " varlen-dense" : c->vl ? " varlen" : "",
+             c->layout == 1 ? " padded" : c->layout == 2 ? " colmaj" : "", c->grads != GALL ? " subset" : "");
 }
 
 static void ssd_describe(int full, int index, char *buf, size_t size)
@@ -133,7 +159,7 @@ static void ssd_describe(int full, int index, char *buf, size_t size)
 
 typedef struct ssd_state {
     ssmix_ssd_params params;
-    conf_tensor *x, *dt, *A, *B, *C, *D, *z, *bias, *init, *seq;
+    conf_tensor *x, *dt, *A, *B, *C, *D, *z, *bias, *init, *seq, *cu;
     conf_tensor *out, *fin;
     conf_tensor *dout, *dfin;
     conf_tensor *dx, *ddt, *dA, *dB, *dC, *dD, *dz, *dbias, *dinit;
@@ -154,6 +180,7 @@ static ssmix_status ssd_fwd(conf_runner *r, conf_side s, void *user)
     t.dt_bias = conf_view(S->bias, s);
     t.initial_states = conf_view(S->init, s);
     t.seq_idx = conf_view(S->seq, s);
+    t.cu_seqlens = conf_view(S->cu, s);
     t.out = conf_view(S->out, s);
     t.final_states = conf_view(S->fin, s);
     return ssmix_ssd_forward(conf_ctx(r, s), &S->params, &t);
@@ -174,6 +201,7 @@ static ssmix_status ssd_bwd(conf_runner *r, conf_side s, void *user)
     t.dt_bias = conf_view(S->bias, s);
     t.initial_states = conf_view(S->init, s);
     t.seq_idx = conf_view(S->seq, s);
+    t.cu_seqlens = conf_view(S->cu, s);
     t.dout = conf_view(S->dout, s);
     t.dfinal_states = conf_view(S->dfin, s);
     t.dx = conf_view(S->dx, s);
@@ -208,6 +236,19 @@ static int run_ssd_case(conf_runner *r, const ssd_case *c, const char *label)
     int64_t sseq[2] = {c->b, c->L};
     int lay = c->layout;
     int failures = 0;
+
+    /* varlen: boundaries at a chunk boundary (Q), around a length-1 sequence, and random */
+    int64_t cuv[1024];
+    int nseq = 0;
+    if (c->vl) {
+        int64_t one = c->L > 4 ? c->L / 2 + (int64_t)(conf_randu(r) * (double)(c->L / 4)) : -1;
+        cuv[0] = 0;
+        for (int64_t t = 1; t < c->L && nseq < 1000; ++t)
+            if (t == c->Q || t == one || t == one + 1 || conf_randu(r) < (c->vl == 2 ? 0.3 : 4.0 / (double)c->L))
+                cuv[++nseq] = t;
+        cuv[++nseq] = c->L;
+        sst[0] = nseq;
+    }
 
     /* inputs */
     S.x = conf_tensor_new(r, "x", c->io, 4, sx, lay, 0, none);
@@ -259,7 +300,14 @@ static int run_ssd_case(conf_runner *r, const ssd_case *c, const char *label)
             }
         }
     }
-    conf_tensor *ins[] = {S.x, S.dt, S.A, S.B, S.C, S.D, S.z, S.bias, S.init, S.seq};
+    if (c->vl) {
+        int64_t scu[1] = {nseq + 1};
+        S.cu = conf_tensor_new(r, "cu_seqlens", SSMIX_I32, 1, scu, 0, 0, none);
+        if (!S.cu) goto oom;
+        v = conf_values(S.cu);
+        for (int k = 0; k <= nseq; ++k) v[k] = (double)cuv[k];
+    }
+    conf_tensor *ins[] = {S.x, S.dt, S.A, S.B, S.C, S.D, S.z, S.bias, S.init, S.seq, S.cu};
     for (size_t i = 0; i < sizeof ins / sizeof ins[0]; ++i)
         if (ins[i] && conf_upload(r, ins[i]) != SSMIX_SUCCESS) goto oom;
 

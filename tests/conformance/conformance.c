@@ -494,10 +494,18 @@ int conf_execute(conf_runner *r, const char *label, int group, conf_op_fn fn, vo
 
 extern const conf_suite conf_suite_ssd;
 extern const conf_suite conf_suite_qsmix;
+extern const conf_suite conf_suite_conv;
+extern const conf_suite conf_suite_sscan;
+extern const conf_suite conf_suite_gla;
+extern const conf_suite conf_suite_decode;
 
 static const conf_suite *const suites[] = {
     &conf_suite_ssd,
     &conf_suite_qsmix,
+    &conf_suite_conv,
+    &conf_suite_sscan,
+    &conf_suite_gla,
+    &conf_suite_decode,
     /* Operator families of OPS.md sections 3-6 add their suites here (one line each). */
     NULL};
 
