@@ -25,6 +25,7 @@ static int64_t seq_at(const ssmix_conv1d_problem *p, int64_t b, int64_t s)
 {
     if (!p->seq_idx.present) return 0;
     if (s < 0) return ref_load(&p->seq_idx, b, 0, 0, 0) == 0.0 ? 0 : -2;
+    if (s >= p->seqlen) return -3; /* past the end (centered taps): zero padding, no sequence */
     return (int64_t)ref_load(&p->seq_idx, b, s, 0, 0);
 }
 
