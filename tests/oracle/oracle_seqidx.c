@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "oracle_cases.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -133,9 +134,10 @@ static void run_case(const ssd_cfg *c, int pattern, uint64_t seed)
     printf("  %s %s (%d sequences)\n", bad ? "FAIL" : "ok  ", ot_case, nseg_total);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_seqidx_cases(void)
 {
-    ot_init("test_oracle_seqidx", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 4000;
     ssd_cfg c;
     ssd_cfg_init(&c, 4, 20, 4, 2, 3, 5); /* fixed partitions */
@@ -153,5 +155,5 @@ int main(int argc, char **argv)
         if (k == 3) c.dt_special = OT_DT_NEAR20;
         run_case(&c, 0, seed++);
     }
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

@@ -15,6 +15,7 @@
 
 #include "oracle_cases.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -234,9 +235,10 @@ static void run_invalid(void)
     }
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_varlen_qsmix_cases(void)
 {
-    ot_init("test_oracle_varlen_qsmix", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 9100;
     qs_cfg c;
     /* lens ending exactly on chunk boundaries of Q = 4, length-1 sequences, a long one */
@@ -269,5 +271,5 @@ int main(int argc, char **argv)
         run_case(c, l4, 1, seed++); /* one sequence: the same as no cu_seqlens */
     }
     run_invalid();
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

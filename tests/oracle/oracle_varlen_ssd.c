@@ -18,6 +18,7 @@
 
 #include "oracle_cases.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -173,9 +174,10 @@ static void invalid_case(const int *cu, int nseq, int64_t L, const char *what)
     printf("  ok   %s\n", ot_case);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_varlen_ssd_cases(void)
 {
-    ot_init("test_oracle_varlen_ssd", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 7300;
     ssd_cfg c;
     /* fixed partitions: length-1 sequences, a sequence ending on the chunk boundary 8 (Q = 4: also
@@ -229,5 +231,5 @@ int main(int argc, char **argv)
     invalid_case(bad2, 3, 6, "decreasing");
     invalid_case(bad3, 2, 6, "last < L");
     invalid_case(bad4, 2, 6, "last > L");
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

@@ -18,6 +18,7 @@
 
 #include "oracle_cases.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -184,9 +185,10 @@ static void run_case(const qs_cfg *c, int d_in_ssd, uint64_t seed)
     printf("  %s %s\n", bad ? "FAIL" : "ok  ", ot_case);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_compose_cases(void)
 {
-    ot_init("test_oracle_compose", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 2000;
     for (int mode = 0; mode < 2; mode++)
         for (int shared = 0; shared < 2; shared++)
@@ -225,5 +227,5 @@ int main(int argc, char **argv)
         qs_cfg_random(&c, &cr, 40, 5, 9);
         run_case(&c, k % 3 == 0, seed++);
     }
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

@@ -15,6 +15,7 @@
 
 #include "oracle_cases.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -159,9 +160,10 @@ static void pool_case(const ssd_cfg *c, int64_t pool, const int *idx, uint64_t s
     printf("  %s %s\n", bad ? "FAIL" : "ok  ", ot_case);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_decode_cases(void)
 {
-    ot_init("test_oracle_decode", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 9100;
     ssd_cfg c;
     /* 1. every option, L steps vs the scan */
@@ -189,5 +191,5 @@ int main(int argc, char **argv)
     c.D = 2, c.z = 0, c.softplus = 0, c.dt_min = 1e-3f, c.dt_max = 0.1f, c.permuted = 1;
     static const int perm2[4] = {2, 4, 1, 0};
     pool_case(&c, 5, perm2, seed++);
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

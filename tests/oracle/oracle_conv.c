@@ -20,6 +20,7 @@
 
 #include "oracle_util.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-12, 1e-12, 0.0};
 
@@ -545,9 +546,10 @@ static void layout_case(const cfg *c0, uint64_t seed)
     }
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_conv_cases(void)
 {
-    ot_init("test_oracle_conv", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 1;
     /* b, L, C, W, centered, silu, seq, init, bias, dfinal, cf */
     const cfg mats[] = {
@@ -585,5 +587,5 @@ int main(int argc, char **argv)
     const cfg lay[] = {{2, 13, 5, 4, 0, 1, 1, 1, 1, 1, 0}, {3, 9, 4, 5, 1, 1, 1, 0, 1, 0, 0}};
     for (size_t i = 0; i < sizeof lay / sizeof lay[0]; i++) layout_case(&lay[i], seed++);
     ot_free_all();
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

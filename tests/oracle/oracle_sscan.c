@@ -22,6 +22,7 @@
 
 #include "oracle_util.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 typedef struct sc_cfg {
     int64_t b, D, L, N, G;
@@ -536,9 +537,10 @@ static void test_layout(const sc_cfg *c0, ssmix_dtype io, uint64_t seed)
     if (a.dinit) ot_compare_ulps("dinitial_state", a.dinit, s.dinit, SSMIX_F32, ulps);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_sscan_cases(void)
 {
-    ot_init("test_oracle_sscan", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 1;
 
     /* 1. explicit sums */
@@ -606,5 +608,5 @@ int main(int argc, char **argv)
     test_layout(&c, SSMIX_BF16, seed++);
     c.bconst = 1;
     test_layout(&c, SSMIX_F32, seed++);
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

@@ -19,6 +19,7 @@
 
 #include "oracle_cases.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TOL = {1e-13, 1e-13, 0.0};
 static const double ULPS = 0.5; /* round to nearest from the same double value: <= 0.5 ulp */
@@ -286,9 +287,10 @@ static void qs_dtype_case(qs_cfg c, ssmix_dtype io, uint64_t seed)
     printf("  %s %s\n", bad ? "FAIL" : "ok  ", ot_case);
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_layout_cases(void)
 {
-    ot_init("test_oracle_layout", argc, argv);
+    long failures_before = ot_n_failures;
     uint64_t seed = 6000;
     ssd_cfg c;
     qs_cfg q;
@@ -338,5 +340,5 @@ int main(int argc, char **argv)
             qs_dtype_case(q, dts[k], seed++);
         }
     }
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }

@@ -17,6 +17,7 @@
 
 #include "oracle_util.h"
 #include "ref.h"
+#include "oracle_selfcheck.h"
 
 static const ot_tol TIGHT = {1e-12, 1e-12, 1e-13};
 static const ot_tol FD_TOL = {1e-7, 1e-8, 1e-10};
@@ -355,9 +356,10 @@ static void test_layout(ssmix_dtype io, int bidir, uint64_t seed)
     }
 }
 
-int main(int argc, char **argv)
+/* Every check of this file (oracle_selfcheck.h); nonzero if any failed. */
+int oracle_gla_cases(void)
 {
-    ot_init("test_oracle_gla", argc, argv);
+    long failures_before = ot_n_failures;
     test_matrix(1, 1, 1, 1, 1, 0, 0, 1);
     test_matrix(2, 7, 2, 3, 4, 1, 0, 2);
     test_matrix(1, 12, 3, 5, 2, 0, 1, 3);
@@ -386,5 +388,5 @@ int main(int argc, char **argv)
     test_layout(SSMIX_BF16, 0, 51);
     test_layout(SSMIX_F16, 1, 52);
     ot_free_all();
-    return ot_finish();
+    return ot_n_failures != failures_before;
 }
