@@ -240,6 +240,18 @@ ssmix_status ssmix_context_native_stream(const ssmix_context *ctx, const char *b
     return SSMIX_SUCCESS;
 }
 
+ssmix_status ssmix_context_native_handle(const ssmix_context *ctx, const char *name, void **handle)
+{
+    if (!ctx) return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "ssmix_context_native_handle: ctx is NULL");
+    if (!name) return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "ssmix_context_native_handle: name is NULL");
+    if (!handle) return ssmix_set_error(SSMIX_ERROR_INVALID_ARGUMENT, "ssmix_context_native_handle: handle is NULL");
+    if (!ctx->backend.ops->native_handle)
+        return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED,
+                               "ssmix_context_native_handle: backend %s has no native handles (asked for \"%s\")",
+                               ctx->backend_name, name);
+    return ctx->backend.ops->native_handle(ctx->bctx, name, handle);
+}
+
 /* ---------------------------------------------------------------- buffers */
 
 static ssmix_status new_buffer(ssmix_context *ctx, void *native, size_t bytes, int owned, ssmix_buffer **buf)

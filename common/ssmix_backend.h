@@ -153,6 +153,10 @@ typedef struct ssmix_backend_ops {
     ssmix_status (*set_stream)(void *bctx, void *native_stream);
     void *(*get_stream)(void *bctx);
 
+    /* Optional (NULL: none): the native handle called `name` (ssmix_context_native_handle). Returns
+     * SSMIX_ERROR_UNSUPPORTED, listing the names it has, for any other name. */
+    ssmix_status (*native_handle)(void *bctx, const char *name, void **handle);
+
     /* Optional timing events (all four NULL: the core synchronizes and reads the host clock, right
      * for backends that run synchronously). event_record queues a marker after the work queued so
      * far; event_elapsed waits for `end` and returns the device time between the two markers. */

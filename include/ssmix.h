@@ -125,6 +125,16 @@ SSMIX_API ssmix_status ssmix_context_set_native_stream(ssmix_context *ctx, const
 /* The native stream the context queues work on now (its own unless one was set). */
 SSMIX_API ssmix_status ssmix_context_native_stream(const ssmix_context *ctx, const char *backend, void **stream);
 
+/* Native handles of the context's device objects, for interoperation: e.g. a cl_mem created in the
+ * context's cl_context can be passed to ssmix_buffer_wrap. `name`, per backend:
+ *   opencl  "cl_platform_id", "cl_device_id", "cl_context", "cl_command_queue"
+ *   cuda    "device": the CUDA device ordinal, stored as (void *)(intptr_t)ordinal
+ *   hip     "device": the HIP device ordinal, the same way
+ * The handles stay owned by the context (do not release them) and live as long as it does. A name
+ * the backend does not have (the cpu backend has none) is SSMIX_ERROR_UNSUPPORTED; the message lists
+ * the names it has. Typed wrappers for OpenCL: ssmix_opencl.h. */
+SSMIX_API ssmix_status ssmix_context_native_handle(const ssmix_context *ctx, const char *name, void **handle);
+
 /* ---------------------------------------------------------------- timing events
  *
  * Device-side timing of queued work. An event is recorded into the context's queue (its current

@@ -654,6 +654,19 @@ static ssmix_status rt_launch(void *impl, ssmix_kernel_id kernel, ssmix_dtype io
 
 /* ------------------------------------------------------------------ operators */
 
+/* ------------------------------------------------------------------ native handles */
+
+static ssmix_status rt_native_handle(void *bctx, const char *name, void **handle)
+{
+    rt_ctx *c = bctx;
+    if (strcmp(name, "device"))
+        return FAIL(SSMIX_ERROR_UNSUPPORTED,
+                    "ssmix_context_native_handle: " RT_BACKEND " has no handle \"%s\" (it has device; streams: "
+                    "ssmix_context_native_stream)", name);
+    *handle = (void *)(intptr_t)c->device;
+    return SSMIX_SUCCESS;
+}
+
 /* ------------------------------------------------------------------ timing events */
 
 static ssmix_status rt_event_create(void *bctx, void **event)
@@ -724,6 +737,7 @@ static const ssmix_backend_ops g_ops = {
     .buffer_read = rt_buffer_read,
     .set_stream = rt_set_stream,
     .get_stream = rt_get_stream,
+    .native_handle = rt_native_handle,
     .event_create = rt_event_create,
     .event_destroy = rt_event_destroy,
     .event_record = rt_event_record,

@@ -657,6 +657,22 @@ static ssmix_status op_buffer_read(void *bctx, void *native, size_t offset, void
 
 /* ---------------------------------------------------------------- operators */
 
+/* ---------------------------------------------------------------- native handles */
+
+static ssmix_status op_native_handle(void *bctx, const char *name, void **handle)
+{
+    ocl_ctx *c = bctx;
+    if (!strcmp(name, "cl_platform_id")) *handle = (void *)c->platform;
+    else if (!strcmp(name, "cl_device_id")) *handle = (void *)c->device;
+    else if (!strcmp(name, "cl_context")) *handle = (void *)c->context;
+    else if (!strcmp(name, "cl_command_queue")) *handle = (void *)c->queue;
+    else
+        return ocl_host->set_error(SSMIX_ERROR_UNSUPPORTED,
+                                   "ssmix_context_native_handle: opencl has no handle \"%s\" (it has cl_platform_id, "
+                                   "cl_device_id, cl_context, cl_command_queue)", name);
+    return SSMIX_SUCCESS;
+}
+
 /* ---------------------------------------------------------------- timing events */
 
 /* An event is a marker command; its profiling END timestamp is when all earlier work finished. */
@@ -741,6 +757,7 @@ static const ssmix_backend_ops ocl_ops = {
     .buffer_read = op_buffer_read,
     .set_stream = NULL, /* OpenCL queues are not exposed as native streams */
     .get_stream = NULL,
+    .native_handle = op_native_handle,
     .event_create = op_event_create,
     .event_destroy = op_event_destroy,
     .event_record = op_event_record,

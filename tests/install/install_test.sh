@@ -23,7 +23,7 @@ step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" > "$work/install.log" 2>&1 || { cat "$work/install.log"; fail "cmake --install failed"; }
 
 step "package files"
-for f in "$includedir/ssmix.h" "$includedir/ssmix_cuda.h" "$includedir/ssmix_hip.h" \
+for f in "$includedir/ssmix.h" "$includedir/ssmix_cuda.h" "$includedir/ssmix_hip.h" "$includedir/ssmix_opencl.h" \
          "$libdir/libssmix.so" "$bindir/ssmix" "$libdir/pkgconfig/ssmix.pc" \
          "$libdir/cmake/ssmix/ssmixConfig.cmake" "$libdir/cmake/ssmix/ssmixConfigVersion.cmake" \
          "$libdir/cmake/ssmix/ssmixTargets.cmake"; do
