@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gpu_args.h"
 #include "gpu_pipeline.h"
 
 #define GLA_WG 256     /* work-items per group (the tiled kernels loop over any size; 256 balances them) */
@@ -31,42 +32,9 @@
 #define GLA_BS 16
 #define GLA_KT 32
 #define GLA_VT 32
-#define GLA_MAX_KARGS 96
 
-typedef struct gla_kargs {
-    ssmix_karg a[GLA_MAX_KARGS];
-    int n;
-} gla_kargs;
-
-static void ka_buf(gla_kargs *k, void *b)
-{
-    k->a[k->n].kind = SSMIX_KARG_BUF;
-    k->a[k->n++].v.buf = b;
-}
-static void ka_i64(gla_kargs *k, int64_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I64;
-    k->a[k->n++].v.i64 = v;
-}
-static void ka_i32(gla_kargs *k, int32_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I32;
-    k->a[k->n++].v.i32 = v;
-}
-static void ka_f32(gla_kargs *k, float v)
-{
-    k->a[k->n].kind = SSMIX_KARG_F32;
-    k->a[k->n++].v.f32 = v;
-}
 /* pointer, element offset and nd strides (zeros and a dummy buffer for an absent view) */
-static void ka_view(gla_kargs *k, const ssmix_view *v, int nd)
-{
-    ka_buf(k, v->present ? v->native : NULL);
-    ka_i64(k, v->present ? v->offset : 0);
-    for (int d = 0; d < nd; ++d) ka_i64(k, v->present ? v->stride[d] : 0);
-}
 
-static int64_t gla_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t gla_round64(int64_t n) { return (n + 63) / 64 * 64; }
 
 typedef struct gla_plan {
@@ -89,7 +57,7 @@ static void gla_make_plan(gla_plan *pl, const ssmix_gla_problem *p, int backward
     pl->b = p->batch, pl->L = p->seqlen, pl->H = p->nheads, pl->K = p->kdim, pl->V = p->vdim, pl->nseq = p->nseq;
     pl->Q = p->chunk_size < p->seqlen ? p->chunk_size : p->seqlen;
     if (pl->Q < 1) pl->Q = 1;
-    int64_t ncl = gla_cdiv(pl->L, pl->Q);
+    int64_t ncl = ssmix_cdiv(pl->L, pl->Q);
     pl->slots = p->cu_seqlens.present ? ncl + pl->nseq : pl->b * ncl;
     pl->ndir = p->bidirectional ? 2 : 1;
     pl->backward = backward;
@@ -126,7 +94,7 @@ static void gla_make_plan(gla_plan *pl, const ssmix_gla_problem *p, int backward
     } while (0)
 
 static ssmix_status gla_launch(const ssmix_gpu_device *dev, ssmix_kernel_id id, ssmix_dtype io, int64_t groups,
-                               size_t local, const gla_kargs *k)
+                               size_t local, const ssmix_kargs *k)
 {
     if (groups <= 0) return SSMIX_SUCCESS;
     if (groups > INT32_MAX)
@@ -147,17 +115,17 @@ static ssmix_status gla_group(const ssmix_gpu_device *dev, ssmix_kernel_id id, s
 }
 
 static ssmix_status gla_run(const ssmix_gpu_device *dev, ssmix_kernel_id id, ssmix_dtype io, int64_t groups_for_wg1,
-                            int per_item, const gla_kargs *k, int64_t items)
+                            int per_item, const ssmix_kargs *k, int64_t items)
 {
     /* per_item: `items` work-items in total, one per element (groups = ceil(items / wg) times
      * groups_for_wg1); otherwise groups_for_wg1 groups of wg work-items. */
     size_t wg = 1;
     GLA_TRY(gla_group(dev, id, io, &wg));
-    int64_t groups = per_item ? groups_for_wg1 * gla_cdiv(items, (int64_t)wg) : groups_for_wg1;
+    int64_t groups = per_item ? groups_for_wg1 * ssmix_cdiv(items, (int64_t)wg) : groups_for_wg1;
     return gla_launch(dev, id, io, groups, wg, k);
 }
 
-static void ka_tab(gla_kargs *k, const gla_plan *pl)
+static void ka_tab(ssmix_kargs *k, const gla_plan *pl)
 {
     ka_buf(k, pl->ws);
     ka_i64(k, pl->o_tab);
@@ -168,8 +136,8 @@ static void ka_tab(gla_kargs *k, const gla_plan *pl)
 static ssmix_status gla_states(const ssmix_gpu_device *dev, const ssmix_gla_problem *p, const gla_plan *pl, int d)
 {
     ssmix_dtype io = p->io_dtype;
-    gla_kargs k;
-    int64_t nkt = gla_cdiv(pl->K, GLA_KT), nvt = gla_cdiv(pl->V, GLA_VT), nblk = gla_cdiv(pl->Q, GLA_BS);
+    ssmix_kargs k;
+    int64_t nkt = ssmix_cdiv(pl->K, GLA_KT), nvt = ssmix_cdiv(pl->V, GLA_VT), nblk = ssmix_cdiv(pl->Q, GLA_BS);
 
     k.n = 0;
     ka_view(&k, &p->gk, 4);
@@ -221,7 +189,7 @@ static ssmix_status gla_prepare(const ssmix_gpu_device *dev, const ssmix_gla_pro
     if (pl->nseq * 4 + pl->slots * 2 > INT32_MAX || pl->L > INT32_MAX)
         return GLA_FAIL(dev, SSMIX_ERROR_UNSUPPORTED, "gla: too many sequences or chunks for the i32 chunk table");
     GLA_TRY(dev->workspace(dev->impl, (size_t)pl->total * 4u, &pl->ws));
-    gla_kargs k;
+    ssmix_kargs k;
     k.n = 0;
     ka_view(&k, &p->cu_seqlens, 1);
     ka_i32(&k, p->cu_seqlens.present);
@@ -235,10 +203,10 @@ ssmix_status ssmix_gpu_gla_forward(const ssmix_gpu_device *dev, const ssmix_gla_
 {
     gla_plan pl;
     GLA_TRY(gla_prepare(dev, p, &pl, 0));
-    int64_t nvt = gla_cdiv(pl.V, GLA_VT);
+    int64_t nvt = ssmix_cdiv(pl.V, GLA_VT);
     for (int d = 0; d < pl.ndir; d++) {
         GLA_TRY(gla_states(dev, p, &pl, d));
-        gla_kargs k;
+        ssmix_kargs k;
         k.n = 0;
         ka_view(&k, &p->q, 4);
         ka_view(&k, &p->v, 4);
@@ -259,12 +227,12 @@ ssmix_status ssmix_gpu_gla_backward(const ssmix_gpu_device *dev, const ssmix_gla
     gla_plan pl;
     GLA_TRY(gla_prepare(dev, p, &pl, 1));
     ssmix_dtype io = p->io_dtype;
-    int64_t nkt = gla_cdiv(pl.K, GLA_KT), nvt = gla_cdiv(pl.V, GLA_VT), nblk = gla_cdiv(pl.Q, GLA_BS);
+    int64_t nkt = ssmix_cdiv(pl.K, GLA_KT), nvt = ssmix_cdiv(pl.V, GLA_VT), nblk = ssmix_cdiv(pl.Q, GLA_BS);
     int need_qk = p->dq.present || p->dk.present || p->dgk.present;
     for (int d = 0; d < pl.ndir; d++) {
         int fin = d == pl.ndir - 1, acc = d == 1;
         GLA_TRY(gla_states(dev, p, &pl, d));
-        gla_kargs k;
+        ssmix_kargs k;
         /* dSloc, then dH per chunk (reverse state passing) and dinitial_state */
         k.n = 0;
         ka_view(&k, &p->q, 4);

@@ -35,46 +35,14 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gpu_args.h"
 #include "gpu_pipeline.h"
 
 #define QS_T 32   /* kernels/qsmix.cl QS_T */
 #define QS_WG 256 /* kernels/qsmix.cl QS_WG */
-#define QS_MAX_KARGS 128
 
-typedef struct qs_kargs {
-    ssmix_karg a[QS_MAX_KARGS];
-    int n;
-} qs_kargs;
-
-static void qa_buf(qs_kargs *k, void *b)
-{
-    k->a[k->n].kind = SSMIX_KARG_BUF;
-    k->a[k->n++].v.buf = b;
-}
-static void qa_i64(qs_kargs *k, int64_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I64;
-    k->a[k->n++].v.i64 = v;
-}
-static void qa_i32(qs_kargs *k, int32_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I32;
-    k->a[k->n++].v.i32 = v;
-}
-static void qa_f32(qs_kargs *k, float v)
-{
-    k->a[k->n].kind = SSMIX_KARG_F32;
-    k->a[k->n++].v.f32 = v;
-}
 /* pointer, element offset and nd strides (zeros and a dummy buffer for an absent view) */
-static void qa_view(qs_kargs *k, const ssmix_view *v, int nd)
-{
-    qa_buf(k, v->present ? v->native : NULL);
-    qa_i64(k, v->present ? v->offset : 0);
-    for (int d = 0; d < nd; ++d) qa_i64(k, v->present ? v->stride[d] : 0);
-}
 
-static int64_t qs_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t qs_round64(int64_t n) { return (n + 63) / 64 * 64; }
 
 typedef struct qs_plan {
@@ -102,7 +70,7 @@ static void qs_sizes(qs_plan *pl, const ssmix_qsmix_problem *p)
     pl->G = p->ngroups;
     pl->Q = p->chunk_size < p->seqlen ? p->chunk_size : p->seqlen; /* a chunk longer than L is L */
     if (pl->Q < 1) pl->Q = 1;
-    pl->nc = qs_cdiv(pl->L, pl->Q);
+    pl->nc = ssmix_cdiv(pl->L, pl->Q);
     pl->varlen = p->cu_seqlens.present;
     pl->nseq = p->nseq;
     if (pl->varlen) { /* sum_i ceil(len_i / Q) over nseq lengths >= 1 summing to L */
@@ -141,7 +109,7 @@ static void qs_layout(qs_plan *pl)
     ((dev)->host ? (dev)->host->set_error((status), __VA_ARGS__) : (status))
 
 static ssmix_status qs_launch(const ssmix_gpu_device *dev, ssmix_kernel_id id, ssmix_dtype io, int64_t groups,
-                              size_t local, const qs_kargs *k)
+                              size_t local, const ssmix_kargs *k)
 {
     if (groups <= 0) return SSMIX_SUCCESS;
     if (groups > INT32_MAX)
@@ -178,39 +146,39 @@ static ssmix_status qs_check_device(const ssmix_gpu_device *dev, ssmix_dtype io,
         if (qs_st_ != SSMIX_SUCCESS) return qs_st_; \
     } while (0)
 
-static void qa_ws(qs_kargs *k, const qs_plan *pl) { qa_buf(k, pl->ws); }
-static void qa_sizes(qs_kargs *k, const qs_plan *pl)
+static void qa_ws(ssmix_kargs *k, const qs_plan *pl) { ka_buf(k, pl->ws); }
+static void qa_sizes(ssmix_kargs *k, const qs_plan *pl)
 {
-    qa_i64(k, pl->b);
-    qa_i64(k, pl->L);
-    qa_i64(k, pl->H);
-    qa_i64(k, pl->P);
-    qa_i64(k, pl->N);
-    qa_i64(k, pl->G);
-    qa_i64(k, pl->Q);
-    qa_i64(k, pl->nc);
+    ka_i64(k, pl->b);
+    ka_i64(k, pl->L);
+    ka_i64(k, pl->H);
+    ka_i64(k, pl->P);
+    ka_i64(k, pl->N);
+    ka_i64(k, pl->G);
+    ka_i64(k, pl->Q);
+    ka_i64(k, pl->nc);
 }
 
 /* The chunk table arguments every per-chunk kernel takes last (offset -1: no varlen). */
-static void qa_tab(qs_kargs *k, const qs_plan *pl)
+static void qa_tab(ssmix_kargs *k, const qs_plan *pl)
 {
-    qa_buf(k, pl->ws);
-    qa_i64(k, pl->o_tab);
+    ka_buf(k, pl->ws);
+    ka_i64(k, pl->o_tab);
 }
 
 /* Varlen: expand cu_seqlens into the chunk table (one work-item; O(nseq + nc)). */
 static ssmix_status qs_table(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl)
 {
     if (!pl->varlen) return SSMIX_SUCCESS;
-    qs_kargs k;
+    ssmix_kargs k;
     k.n = 0;
-    qa_view(&k, &p->cu_seqlens, 1);
-    qa_i64(&k, pl->nseq);
+    ka_view(&k, &p->cu_seqlens, 1);
+    ka_i64(&k, pl->nseq);
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_tab);
-    qa_i64(&k, pl->L);
-    qa_i64(&k, pl->Q);
-    qa_i64(&k, pl->nc);
+    ka_i64(&k, pl->o_tab);
+    ka_i64(&k, pl->L);
+    ka_i64(&k, pl->Q);
+    ka_i64(&k, pl->nc);
     return qs_launch(dev, SSMIX_K_qsmix_varlen_table, p->io_dtype, 1, 64, &k);
 }
 
@@ -218,45 +186,45 @@ static ssmix_status qs_table(const ssmix_gpu_device *dev, const ssmix_qsmix_prob
 static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl)
 {
     ssmix_dtype io = p->io_dtype;
-    qs_kargs k;
+    ssmix_kargs k;
 
     k.n = 0;
-    qa_view(&k, &p->dt[0], 3);
-    qa_view(&k, &p->dt[1], 3);
-    qa_view(&k, &p->A, 1);
-    qa_view(&k, &p->dt_bias, 1);
-    qa_i32(&k, p->dt_bias.present);
+    ka_view(&k, &p->dt[0], 3);
+    ka_view(&k, &p->dt[1], 3);
+    ka_view(&k, &p->A, 1);
+    ka_view(&k, &p->dt_bias, 1);
+    ka_i32(&k, p->dt_bias.present);
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_dt);
-    qa_i64(&k, pl->o_cum);
-    qa_i64(&k, pl->b);
-    qa_i64(&k, pl->L);
-    qa_i64(&k, pl->H);
-    qa_i64(&k, pl->Q);
-    qa_i64(&k, pl->nc);
-    qa_i32(&k, p->dt_softplus);
-    qa_f32(&k, p->dt_min);
-    qa_f32(&k, p->dt_max);
+    ka_i64(&k, pl->o_dt);
+    ka_i64(&k, pl->o_cum);
+    ka_i64(&k, pl->b);
+    ka_i64(&k, pl->L);
+    ka_i64(&k, pl->H);
+    ka_i64(&k, pl->Q);
+    ka_i64(&k, pl->nc);
+    ka_i32(&k, p->dt_softplus);
+    ka_f32(&k, p->dt_min);
+    ka_f32(&k, p->dt_max);
     qa_tab(&k, pl);
-    QS_TRY(qs_launch(dev, SSMIX_K_qsmix_dt_cumsum, io, qs_cdiv(2 * pl->b * pl->H * pl->nc, 64), 64, &k));
+    QS_TRY(qs_launch(dev, SSMIX_K_qsmix_dt_cumsum, io, ssmix_cdiv(2 * pl->b * pl->H * pl->nc, 64), 64, &k));
 
     k.n = 0;
-    qa_view(&k, &p->x, 4);
-    qa_view(&k, &p->x, 4); /* go: unused in this mode */
-    qa_view(&k, &p->x, 4); /* z: unused */
-    qa_view(&k, &p->B[0], 4);
-    qa_view(&k, &p->C[0], 4);
-    qa_view(&k, &p->B[1], 4);
-    qa_view(&k, &p->C[1], 4);
+    ka_view(&k, &p->x, 4);
+    ka_view(&k, &p->x, 4); /* go: unused in this mode */
+    ka_view(&k, &p->x, 4); /* z: unused */
+    ka_view(&k, &p->B[0], 4);
+    ka_view(&k, &p->C[0], 4);
+    ka_view(&k, &p->B[1], 4);
+    ka_view(&k, &p->C[1], 4);
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_dt);
-    qa_i64(&k, pl->o_cum);
-    qa_i64(&k, pl->o_st);
+    ka_i64(&k, pl->o_dt);
+    ka_i64(&k, pl->o_cum);
+    ka_i64(&k, pl->o_st);
     qa_sizes(&k, pl);
-    qa_i32(&k, (int32_t)p->mode);
-    qa_i32(&k, 0);
-    qa_i32(&k, 0);
-    int64_t ntp = qs_cdiv(pl->P, QS_T), ntn = qs_cdiv(pl->N, QS_T);
+    ka_i32(&k, (int32_t)p->mode);
+    ka_i32(&k, 0);
+    ka_i32(&k, 0);
+    int64_t ntp = ssmix_cdiv(pl->P, QS_T), ntn = ssmix_cdiv(pl->N, QS_T);
     qa_tab(&k, pl);
     QS_TRY(qs_launch(dev, SSMIX_K_qsmix_chunk_state, io, ntp * ntn * pl->nc * pl->H * pl->b, QS_WG, &k));
 
@@ -264,21 +232,21 @@ static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
     memset(&none, 0, sizeof none);
     k.n = 0;
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_cum);
-    qa_i64(&k, pl->o_st);
-    qa_view(&k, p->init[0].present ? &p->init[0] : &none, 4);
-    qa_i32(&k, p->init[0].present);
-    qa_view(&k, p->init[1].present ? &p->init[1] : &none, 4);
-    qa_i32(&k, p->init[1].present);
-    qa_i64(&k, pl->b);
-    qa_i64(&k, pl->H);
-    qa_i64(&k, pl->P);
-    qa_i64(&k, pl->N);
-    qa_i64(&k, pl->Q);
-    qa_i64(&k, pl->nc);
-    qa_i32(&k, 0);
+    ka_i64(&k, pl->o_cum);
+    ka_i64(&k, pl->o_st);
+    ka_view(&k, p->init[0].present ? &p->init[0] : &none, 4);
+    ka_i32(&k, p->init[0].present);
+    ka_view(&k, p->init[1].present ? &p->init[1] : &none, 4);
+    ka_i32(&k, p->init[1].present);
+    ka_i64(&k, pl->b);
+    ka_i64(&k, pl->H);
+    ka_i64(&k, pl->P);
+    ka_i64(&k, pl->N);
+    ka_i64(&k, pl->Q);
+    ka_i64(&k, pl->nc);
+    ka_i32(&k, 0);
     qa_tab(&k, pl);
-    QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, qs_cdiv(pl->P * pl->N, QS_WG) * pl->H * pl->b * 2, QS_WG, &k));
+    QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, ssmix_cdiv(pl->P * pl->N, QS_WG) * pl->H * pl->b * 2, QS_WG, &k));
     return SSMIX_SUCCESS;
 }
 
@@ -286,28 +254,28 @@ static ssmix_status qs_states(const ssmix_gpu_device *dev, const ssmix_qsmix_pro
 static ssmix_status qs_output(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl,
                               int dz_mode)
 {
-    qs_kargs k;
+    ssmix_kargs k;
     k.n = 0;
-    qa_view(&k, &p->x, 4);
-    qa_view(&k, &p->B[0], 4);
-    qa_view(&k, &p->C[0], 4);
-    qa_view(&k, &p->B[1], 4);
-    qa_view(&k, &p->C[1], 4);
-    qa_view(&k, &p->D, 2);
-    qa_view(&k, &p->delta, 3);
-    qa_view(&k, &p->z, 4);
-    qa_view(&k, dz_mode ? &p->dout : &p->x, 4);
-    qa_view(&k, dz_mode ? &p->dz : &p->out, 4);
+    ka_view(&k, &p->x, 4);
+    ka_view(&k, &p->B[0], 4);
+    ka_view(&k, &p->C[0], 4);
+    ka_view(&k, &p->B[1], 4);
+    ka_view(&k, &p->C[1], 4);
+    ka_view(&k, &p->D, 2);
+    ka_view(&k, &p->delta, 3);
+    ka_view(&k, &p->z, 4);
+    ka_view(&k, dz_mode ? &p->dout : &p->x, 4);
+    ka_view(&k, dz_mode ? &p->dz : &p->out, 4);
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_dt);
-    qa_i64(&k, pl->o_cum);
-    qa_i64(&k, pl->o_st);
+    ka_i64(&k, pl->o_dt);
+    ka_i64(&k, pl->o_cum);
+    ka_i64(&k, pl->o_st);
     qa_sizes(&k, pl);
-    qa_i32(&k, (int32_t)p->mode);
-    qa_i32(&k, p->D.present ? 1 : p->delta.present ? 2 : 0);
-    qa_i32(&k, p->z.present);
-    qa_i32(&k, dz_mode);
-    int64_t ntq = qs_cdiv(pl->Q, QS_T), ntp = qs_cdiv(pl->P, QS_T);
+    ka_i32(&k, (int32_t)p->mode);
+    ka_i32(&k, p->D.present ? 1 : p->delta.present ? 2 : 0);
+    ka_i32(&k, p->z.present);
+    ka_i32(&k, dz_mode);
+    int64_t ntq = ssmix_cdiv(pl->Q, QS_T), ntp = ssmix_cdiv(pl->P, QS_T);
     qa_tab(&k, pl);
     return qs_launch(dev, SSMIX_K_qsmix_chunk_output, p->io_dtype, ntq * ntp * pl->nc * pl->H * pl->b, QS_WG, &k);
 }
@@ -335,39 +303,39 @@ ssmix_status ssmix_gpu_qsmix_forward(const ssmix_gpu_device *dev, const ssmix_qs
 }
 
 /* Common inputs of qsmix_bwd_chunk and qsmix_bwd_dlog: x, dout, z, B/C of both directions. */
-static void qa_bwd_inputs(qs_kargs *k, const ssmix_qsmix_problem *p)
+static void qa_bwd_inputs(ssmix_kargs *k, const ssmix_qsmix_problem *p)
 {
-    qa_view(k, &p->x, 4);
-    qa_view(k, &p->dout, 4);
-    qa_view(k, p->z.present ? &p->z : &p->dout, 4);
-    qa_view(k, &p->B[0], 4);
-    qa_view(k, &p->C[0], 4);
-    qa_view(k, &p->B[1], 4);
-    qa_view(k, &p->C[1], 4);
+    ka_view(k, &p->x, 4);
+    ka_view(k, &p->dout, 4);
+    ka_view(k, p->z.present ? &p->z : &p->dout, 4);
+    ka_view(k, &p->B[0], 4);
+    ka_view(k, &p->C[0], 4);
+    ka_view(k, &p->B[1], 4);
+    ka_view(k, &p->C[1], 4);
 }
 
 static ssmix_status qs_bwd_chunk(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl,
                                  int kind)
 {
-    qs_kargs k;
+    ssmix_kargs k;
     k.n = 0;
     qa_bwd_inputs(&k, p);
-    qa_view(&k, &p->D, 2);
-    qa_view(&k, &p->delta, 3);
-    qa_view(&k, kind == 0 ? &p->dx : &p->x, 4); /* dx written by kind 0 only */
+    ka_view(&k, &p->D, 2);
+    ka_view(&k, &p->delta, 3);
+    ka_view(&k, kind == 0 ? &p->dx : &p->x, 4); /* dx written by kind 0 only */
     qa_ws(&k, pl);
-    qa_i64(&k, pl->o_dt);
-    qa_i64(&k, pl->o_cum);
-    qa_i64(&k, pl->o_st);
-    qa_i64(&k, pl->o_adj >= 0 ? pl->o_adj : pl->o_st);
-    qa_i64(&k, pl->o_pf >= 0 ? pl->o_pf : 0);
-    qa_i64(&k, pl->o_pb >= 0 ? pl->o_pb : 0);
+    ka_i64(&k, pl->o_dt);
+    ka_i64(&k, pl->o_cum);
+    ka_i64(&k, pl->o_st);
+    ka_i64(&k, pl->o_adj >= 0 ? pl->o_adj : pl->o_st);
+    ka_i64(&k, pl->o_pf >= 0 ? pl->o_pf : 0);
+    ka_i64(&k, pl->o_pb >= 0 ? pl->o_pb : 0);
     qa_sizes(&k, pl);
-    qa_i32(&k, (int32_t)p->mode);
-    qa_i32(&k, p->D.present ? 1 : p->delta.present ? 2 : 0);
-    qa_i32(&k, p->z.present);
-    qa_i32(&k, kind);
-    int64_t ntq = qs_cdiv(pl->Q, QS_T), ntk = qs_cdiv(kind == 0 ? pl->P : pl->N, QS_T);
+    ka_i32(&k, (int32_t)p->mode);
+    ka_i32(&k, p->D.present ? 1 : p->delta.present ? 2 : 0);
+    ka_i32(&k, p->z.present);
+    ka_i32(&k, kind);
+    int64_t ntq = ssmix_cdiv(pl->Q, QS_T), ntk = ssmix_cdiv(kind == 0 ? pl->P : pl->N, QS_T);
     qa_tab(&k, pl);
     return qs_launch(dev, SSMIX_K_qsmix_bwd_chunk, p->io_dtype, ntq * ntk * pl->nc * pl->H * pl->b, QS_WG, &k);
 }
@@ -378,20 +346,20 @@ static ssmix_status qs_reduce_heads(const ssmix_gpu_device *dev, const ssmix_qsm
 {
     for (int slot = 0; slot < 2; slot++) {
         if (!out[slot].present) continue;
-        qs_kargs k;
+        ssmix_kargs k;
         k.n = 0;
         qa_ws(&k, pl);
-        qa_i64(&k, slot == 0 ? pl->o_pf : pl->o_pb);
-        qa_i64(&k, pl->o_pb);
-        qa_i32(&k, slot == 0 && p->shared_dirs);
-        qa_view(&k, &out[slot], 4);
-        qa_i64(&k, pl->b);
-        qa_i64(&k, pl->L);
-        qa_i64(&k, pl->H);
-        qa_i64(&k, pl->G);
-        qa_i64(&k, pl->N);
-        qa_i64(&k, pl->nc * pl->Q);
-        QS_TRY(qs_launch(dev, SSMIX_K_qsmix_reduce_heads, p->io_dtype, qs_cdiv(pl->b * pl->L * pl->G * pl->N, QS_WG),
+        ka_i64(&k, slot == 0 ? pl->o_pf : pl->o_pb);
+        ka_i64(&k, pl->o_pb);
+        ka_i32(&k, slot == 0 && p->shared_dirs);
+        ka_view(&k, &out[slot], 4);
+        ka_i64(&k, pl->b);
+        ka_i64(&k, pl->L);
+        ka_i64(&k, pl->H);
+        ka_i64(&k, pl->G);
+        ka_i64(&k, pl->N);
+        ka_i64(&k, pl->nc * pl->Q);
+        QS_TRY(qs_launch(dev, SSMIX_K_qsmix_reduce_heads, p->io_dtype, ssmix_cdiv(pl->b * pl->L * pl->G * pl->N, QS_WG),
                          QS_WG, &k));
     }
     return SSMIX_SUCCESS;
@@ -400,18 +368,18 @@ static ssmix_status qs_reduce_heads(const ssmix_gpu_device *dev, const ssmix_qsm
 static ssmix_status qs_reduce_params(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p, const qs_plan *pl,
                                      int64_t off, int64_t pp, const ssmix_view *out)
 {
-    qs_kargs k;
+    ssmix_kargs k;
     k.n = 0;
     qa_ws(&k, pl);
-    qa_i64(&k, off);
-    qa_i64(&k, pl->b * pl->nc);
-    qa_i64(&k, pl->H);
-    qa_i64(&k, pp);
-    qa_buf(&k, out->native);
-    qa_i64(&k, out->offset);
-    qa_i64(&k, out->stride[0]);
-    qa_i64(&k, pp > 1 ? out->stride[1] : 0);
-    return qs_launch(dev, SSMIX_K_qsmix_reduce_params, p->io_dtype, qs_cdiv(pl->H * pp, 64), 64, &k);
+    ka_i64(&k, off);
+    ka_i64(&k, pl->b * pl->nc);
+    ka_i64(&k, pl->H);
+    ka_i64(&k, pp);
+    ka_buf(&k, out->native);
+    ka_i64(&k, out->offset);
+    ka_i64(&k, out->stride[0]);
+    ka_i64(&k, pp > 1 ? out->stride[1] : 0);
+    return qs_launch(dev, SSMIX_K_qsmix_reduce_params, p->io_dtype, ssmix_cdiv(pl->H * pp, 64), 64, &k);
 }
 
 ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_qsmix_problem *p)
@@ -434,19 +402,19 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
     if (need_states || pl.want_adj) QS_TRY(qs_states(dev, p, &pl));
     if (p->z.present && p->dz.present) QS_TRY(qs_output(dev, p, &pl, 1));
 
-    qs_kargs k;
+    ssmix_kargs k;
     if (pl.want_adj) {
         k.n = 0;
         qa_bwd_inputs(&k, p);
         qa_ws(&k, &pl);
-        qa_i64(&k, pl.o_dt);
-        qa_i64(&k, pl.o_cum);
-        qa_i64(&k, pl.o_adj);
+        ka_i64(&k, pl.o_dt);
+        ka_i64(&k, pl.o_cum);
+        ka_i64(&k, pl.o_adj);
         qa_sizes(&k, &pl);
-        qa_i32(&k, (int32_t)p->mode);
-        qa_i32(&k, p->z.present);
-        qa_i32(&k, 1);
-        int64_t ntp = qs_cdiv(pl.P, QS_T), ntn = qs_cdiv(pl.N, QS_T);
+        ka_i32(&k, (int32_t)p->mode);
+        ka_i32(&k, p->z.present);
+        ka_i32(&k, 1);
+        int64_t ntp = ssmix_cdiv(pl.P, QS_T), ntn = ssmix_cdiv(pl.N, QS_T);
         qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_chunk_state, io, ntp * ntn * pl.nc * pl.H * pl.b, QS_WG, &k));
 
@@ -454,21 +422,21 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         memset(&none, 0, sizeof none);
         k.n = 0;
         qa_ws(&k, &pl);
-        qa_i64(&k, pl.o_cum);
-        qa_i64(&k, pl.o_adj);
-        qa_view(&k, p->dinit[0].present ? &p->dinit[0] : &none, 4);
-        qa_i32(&k, p->dinit[0].present);
-        qa_view(&k, p->dinit[1].present ? &p->dinit[1] : &none, 4);
-        qa_i32(&k, p->dinit[1].present);
-        qa_i64(&k, pl.b);
-        qa_i64(&k, pl.H);
-        qa_i64(&k, pl.P);
-        qa_i64(&k, pl.N);
-        qa_i64(&k, pl.Q);
-        qa_i64(&k, pl.nc);
-        qa_i32(&k, 1);
+        ka_i64(&k, pl.o_cum);
+        ka_i64(&k, pl.o_adj);
+        ka_view(&k, p->dinit[0].present ? &p->dinit[0] : &none, 4);
+        ka_i32(&k, p->dinit[0].present);
+        ka_view(&k, p->dinit[1].present ? &p->dinit[1] : &none, 4);
+        ka_i32(&k, p->dinit[1].present);
+        ka_i64(&k, pl.b);
+        ka_i64(&k, pl.H);
+        ka_i64(&k, pl.P);
+        ka_i64(&k, pl.N);
+        ka_i64(&k, pl.Q);
+        ka_i64(&k, pl.nc);
+        ka_i32(&k, 1);
         qa_tab(&k, &pl);
-        QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, qs_cdiv(pl.P * pl.N, QS_WG) * pl.H * pl.b * 2, QS_WG, &k));
+        QS_TRY(qs_launch(dev, SSMIX_K_qsmix_state_pass, io, ssmix_cdiv(pl.P * pl.N, QS_WG) * pl.H * pl.b * 2, QS_WG, &k));
     }
 
     if (p->dx.present) QS_TRY(qs_bwd_chunk(dev, p, &pl, 0));
@@ -485,54 +453,54 @@ ssmix_status ssmix_gpu_qsmix_backward(const ssmix_gpu_device *dev, const ssmix_q
         k.n = 0;
         qa_bwd_inputs(&k, p);
         qa_ws(&k, &pl);
-        qa_i64(&k, pl.o_dt);
-        qa_i64(&k, pl.o_cum);
-        qa_i64(&k, pl.o_st);
-        qa_i64(&k, pl.o_adj);
-        qa_i64(&k, pl.o_dl);
-        qa_i64(&k, pl.o_dd);
+        ka_i64(&k, pl.o_dt);
+        ka_i64(&k, pl.o_cum);
+        ka_i64(&k, pl.o_st);
+        ka_i64(&k, pl.o_adj);
+        ka_i64(&k, pl.o_dl);
+        ka_i64(&k, pl.o_dd);
         qa_sizes(&k, &pl);
-        qa_i32(&k, (int32_t)p->mode);
-        qa_i32(&k, p->z.present);
+        ka_i32(&k, (int32_t)p->mode);
+        ka_i32(&k, p->z.present);
         qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_bwd_dlog, io, pl.nc * pl.H * 2 * pl.b, QS_WG, &k));
     }
 
     if (pl.want_dt || pl.diag_grad) {
         k.n = 0;
-        qa_view(&k, &p->x, 4);
-        qa_view(&k, &p->dout, 4);
-        qa_view(&k, p->z.present ? &p->z : &p->dout, 4);
-        qa_view(&k, &p->dt[0], 3);
-        qa_view(&k, &p->dt[1], 3);
-        qa_view(&k, &p->A, 1);
-        qa_view(&k, &p->dt_bias, 1);
-        qa_view(&k, p->ddt[0].present ? &p->ddt[0] : &p->dt[0], 3);
-        qa_view(&k, p->ddt[1].present ? &p->ddt[1] : &p->dt[1], 3);
-        qa_view(&k, p->ddelta.present ? &p->ddelta : &p->dt[0], 3);
+        ka_view(&k, &p->x, 4);
+        ka_view(&k, &p->dout, 4);
+        ka_view(&k, p->z.present ? &p->z : &p->dout, 4);
+        ka_view(&k, &p->dt[0], 3);
+        ka_view(&k, &p->dt[1], 3);
+        ka_view(&k, &p->A, 1);
+        ka_view(&k, &p->dt_bias, 1);
+        ka_view(&k, p->ddt[0].present ? &p->ddt[0] : &p->dt[0], 3);
+        ka_view(&k, p->ddt[1].present ? &p->ddt[1] : &p->dt[1], 3);
+        ka_view(&k, p->ddelta.present ? &p->ddelta : &p->dt[0], 3);
         qa_ws(&k, &pl);
-        qa_i64(&k, pl.o_dt);
-        qa_i64(&k, pl.o_dl >= 0 ? pl.o_dl : 0);
-        qa_i64(&k, pl.o_dd >= 0 ? pl.o_dd : 0);
-        qa_i64(&k, pl.o_pA >= 0 ? pl.o_pA : 0);
-        qa_i64(&k, pl.o_pbias >= 0 ? pl.o_pbias : 0);
-        qa_i64(&k, pl.o_pD >= 0 ? pl.o_pD : 0);
-        qa_i64(&k, pl.b);
-        qa_i64(&k, pl.L);
-        qa_i64(&k, pl.H);
-        qa_i64(&k, pl.P);
-        qa_i64(&k, pl.Q);
-        qa_i64(&k, pl.nc);
-        qa_i32(&k, p->dt_bias.present);
-        qa_i32(&k, p->dt_softplus);
-        qa_f32(&k, p->dt_min);
-        qa_f32(&k, p->dt_max);
-        qa_i32(&k, p->shared_dirs);
-        qa_i32(&k, p->z.present);
-        qa_i32(&k, pl.want_dt);
-        qa_i32(&k, p->ddt[0].present);
-        qa_i32(&k, p->ddt[1].present);
-        qa_i32(&k, pl.diag_grad);
+        ka_i64(&k, pl.o_dt);
+        ka_i64(&k, pl.o_dl >= 0 ? pl.o_dl : 0);
+        ka_i64(&k, pl.o_dd >= 0 ? pl.o_dd : 0);
+        ka_i64(&k, pl.o_pA >= 0 ? pl.o_pA : 0);
+        ka_i64(&k, pl.o_pbias >= 0 ? pl.o_pbias : 0);
+        ka_i64(&k, pl.o_pD >= 0 ? pl.o_pD : 0);
+        ka_i64(&k, pl.b);
+        ka_i64(&k, pl.L);
+        ka_i64(&k, pl.H);
+        ka_i64(&k, pl.P);
+        ka_i64(&k, pl.Q);
+        ka_i64(&k, pl.nc);
+        ka_i32(&k, p->dt_bias.present);
+        ka_i32(&k, p->dt_softplus);
+        ka_f32(&k, p->dt_min);
+        ka_f32(&k, p->dt_max);
+        ka_i32(&k, p->shared_dirs);
+        ka_i32(&k, p->z.present);
+        ka_i32(&k, pl.want_dt);
+        ka_i32(&k, p->ddt[0].present);
+        ka_i32(&k, p->ddt[1].present);
+        ka_i32(&k, pl.diag_grad);
         qa_tab(&k, &pl);
         QS_TRY(qs_launch(dev, SSMIX_K_qsmix_bwd_finish, io, pl.nc * pl.H * pl.b, QS_WG, &k));
     }

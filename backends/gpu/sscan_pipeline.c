@@ -20,42 +20,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gpu_args.h"
 #include "gpu_pipeline.h"
 
 #define SSCAN_T 16  /* mirrors kernels/sscan.cl */
 #define SSCAN_W 128 /* mirrors kernels/sscan.cl: largest work-group of sscan_bwd_main */
 #define WG_1D 128   /* work-group size asked for the one-item-per-element kernels */
-#define MAX_KARGS 128
 
-typedef struct kargs {
-    ssmix_karg a[MAX_KARGS];
-    int n;
-} kargs;
-
-static void ka_buf(kargs *k, void *b)
-{
-    k->a[k->n].kind = SSMIX_KARG_BUF;
-    k->a[k->n++].v.buf = b;
-}
-static void ka_i64(kargs *k, int64_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I64;
-    k->a[k->n++].v.i64 = v;
-}
-static void ka_i32(kargs *k, int32_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I32;
-    k->a[k->n++].v.i32 = v;
-}
-/* pointer, offset, nd strides (zeros for an absent view) */
-static void ka_view(kargs *k, const ssmix_view *v, int nd)
-{
-    ka_buf(k, v->present ? v->native : NULL);
-    ka_i64(k, v->present ? v->offset : 0);
-    for (int d = 0; d < nd; ++d) ka_i64(k, v->present ? v->stride[d] : 0);
-}
 /* B or C: the per-token io view (4 strides), the constant f32 view (2 strides), the form flag. */
-static void ka_bc(kargs *k, const ssmix_view *v, int is_const)
+static void ka_bc(ssmix_kargs *k, const ssmix_view *v, int is_const)
 {
     ssmix_view none;
     memset(&none, 0, sizeof none);
@@ -64,7 +37,6 @@ static void ka_bc(kargs *k, const ssmix_view *v, int is_const)
     ka_i32(k, is_const);
 }
 
-static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static size_t pow2_floor(size_t x)
 {
     size_t p = 1;
@@ -91,12 +63,12 @@ static ssmix_status query_wg(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssm
 
 /* One work-item per element over `items`. */
 static ssmix_status launch_items(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, int64_t items,
-                                 const kargs *a)
+                                 const ssmix_kargs *a)
 {
     if (items <= 0) return SSMIX_SUCCESS;
     size_t wg;
     CHECK(query_wg(dev, k, io, WG_1D, &wg));
-    int64_t groups = cdiv(items, (int64_t)wg);
+    int64_t groups = ssmix_cdiv(items, (int64_t)wg);
     if (groups > INT32_MAX)
         return dev->host->set_error(SSMIX_ERROR_UNSUPPORTED, "sscan: %s needs %lld work-groups (limit %d); the problem is too large",
                                     ssmix_kernel_name(k), (long long)groups, INT32_MAX);
@@ -115,14 +87,14 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_sscan_pro
 {
     memset(pl, 0, sizeof *pl);
     pl->b = p->batch, pl->D = p->dim, pl->L = p->seqlen, pl->N = p->dstate, pl->G = p->ngroups;
-    pl->nc = cdiv(pl->L, SSCAN_T);
+    pl->nc = ssmix_cdiv(pl->L, SSCAN_T);
     pl->dpg = pl->D / pl->G;
     pl->wmain = 1;
     if (backward) {
         size_t cap = SSCAN_W;
         while (cap / 2 >= (size_t)pl->dpg && cap > 1) cap /= 2; /* no wider than a group */
         CHECK(query_wg(dev, SSMIX_K_sscan_bwd_main, p->io_dtype, cap, &pl->wmain));
-        pl->ndblk = cdiv(pl->dpg, (int64_t)pl->wmain);
+        pl->ndblk = ssmix_cdiv(pl->dpg, (int64_t)pl->wmain);
     }
     int64_t off = 0;
 #define REGION(field, count)                              \
@@ -157,7 +129,7 @@ static ssmix_status get_workspace(const ssmix_gpu_device *dev, const sscan_plan 
     return dev->workspace(dev->impl, (size_t)pl->total * sizeof(float), ws);
 }
 
-static void ka_sizes(kargs *a, const sscan_plan *pl)
+static void ka_sizes(ssmix_kargs *a, const sscan_plan *pl)
 {
     ka_i64(a, pl->b);
     ka_i64(a, pl->D);
@@ -172,7 +144,7 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_sscan_pr
                                const ssmix_view *last)
 {
     ssmix_dtype io = p->io_dtype;
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->u, 3);
     ka_view(&a, &p->delta, 3);
@@ -212,7 +184,7 @@ ssmix_status ssmix_gpu_sscan_forward(const ssmix_gpu_device *dev, const ssmix_ss
     CHECK(get_workspace(dev, &pl, &ws));
     CHECK(run_states(dev, p, &pl, ws, &p->last));
 
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->u, 3);
     ka_view(&a, &p->delta, 3);
@@ -238,7 +210,7 @@ static ssmix_status reduce(const ssmix_gpu_device *dev, const ssmix_sscan_proble
                            int64_t M, int64_t n1, int64_t n2, int64_t n3, const ssmix_view *v, const int64_t *strides,
                            int io_out)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_buf(&a, ws);
     ka_i64(&a, off);
@@ -264,7 +236,7 @@ ssmix_status ssmix_gpu_sscan_backward(const ssmix_gpu_device *dev, const ssmix_s
     CHECK(get_workspace(dev, &pl, &ws));
     CHECK(run_states(dev, p, &pl, ws, &none));
 
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->dout, 3);
     ka_view(&a, &p->z, 3);
@@ -366,7 +338,7 @@ ssmix_status ssmix_gpu_sscan_backward(const ssmix_gpu_device *dev, const ssmix_s
 
 ssmix_status ssmix_gpu_sscan_decode(const ssmix_gpu_device *dev, const ssmix_sscan_decode_problem *p)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->state, 3);
     ka_view(&a, &p->x, 2);

@@ -37,46 +37,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "gpu_args.h"
 #include "gpu_pipeline.h"
 
 /* Mirrors kernels/dialect.h. */
 #define TILE_MAX 32 /* SSMIX_TILE */
 #define TILE_R 4    /* SSMIX_TILE_R */
 #define WG_MAX 256  /* largest work-group the pipeline asks for (ssd_bwd_ddecay's local array) */
-#define MAX_KARGS 128
-
-typedef struct kargs {
-    ssmix_karg a[MAX_KARGS];
-    int n;
-} kargs;
-
-static void ka_buf(kargs *k, void *b)
-{
-    k->a[k->n].kind = SSMIX_KARG_BUF;
-    k->a[k->n++].v.buf = b;
-}
-static void ka_i64(kargs *k, int64_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I64;
-    k->a[k->n++].v.i64 = v;
-}
-static void ka_i32(kargs *k, int32_t v)
-{
-    k->a[k->n].kind = SSMIX_KARG_I32;
-    k->a[k->n++].v.i32 = v;
-}
-static void ka_f32(kargs *k, float v)
-{
-    k->a[k->n].kind = SSMIX_KARG_F32;
-    k->a[k->n++].v.f32 = v;
-}
-/* pointer, offset, nd strides (zeros for an absent view) */
-static void ka_view(kargs *k, const ssmix_view *v, int nd)
-{
-    ka_buf(k, v->present ? v->native : NULL);
-    ka_i64(k, v->present ? v->offset : 0);
-    for (int d = 0; d < nd; ++d) ka_i64(k, v->present ? v->stride[d] : 0);
-}
 
 typedef struct ssd_plan {
     int64_t b, L, H, P, N, G, Q, nc, qmax, hpg;
@@ -96,7 +63,6 @@ typedef struct ssd_plan {
     int64_t total; /* floats */
 } ssd_plan;
 
-static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static size_t pow2_floor(size_t x)
 {
     size_t p = 1;
@@ -143,7 +109,7 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
     pl->N = p->dstate;
     pl->G = p->ngroups;
     pl->Q = p->chunk_size;
-    pl->nc = cdiv(pl->L, pl->Q);
+    pl->nc = ssmix_cdiv(pl->L, pl->Q);
     pl->qmax = pl->Q < pl->L ? pl->Q : pl->L;
     pl->hpg = pl->H / pl->G;
     pl->need_ddt = backward && (p->ddt.present || p->dA.present || p->ddt_bias.present);
@@ -184,18 +150,18 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
     pl->tn = tn;
     pl->sp = sp;
     pl->sn = sn;
-    pl->nit = (int)cdiv(pl->qmax, tq);
-    pl->npt = (int)cdiv(pl->P, tp);
-    pl->nnt = (int)cdiv(pl->N, tn);
-    pl->spt = (int)cdiv(pl->P, sp);
-    pl->snt = (int)cdiv(pl->N, sn);
+    pl->nit = (int)ssmix_cdiv(pl->qmax, tq);
+    pl->npt = (int)ssmix_cdiv(pl->P, tp);
+    pl->nnt = (int)ssmix_cdiv(pl->N, tn);
+    pl->spt = (int)ssmix_cdiv(pl->P, sp);
+    pl->snt = (int)ssmix_cdiv(pl->N, sn);
     pl->nbmax = pl->nit;
 
     /* shrink the tile kernels' work-groups to what their tiles use */
-    size_t need_scan = pow2_ceil((size_t)cdiv((int64_t)tq * (tq > tp ? tq : tp), TILE_R));
-    size_t need_b = pow2_ceil((size_t)cdiv((int64_t)tq * (tq > tn ? tq : tn), TILE_R));
-    size_t need_st = pow2_ceil((size_t)cdiv((int64_t)sp * sn, TILE_R));
-    size_t need_pairs = pow2_ceil((size_t)cdiv((int64_t)tq * tq, TILE_R));
+    size_t need_scan = pow2_ceil((size_t)ssmix_cdiv((int64_t)tq * (tq > tp ? tq : tp), TILE_R));
+    size_t need_b = pow2_ceil((size_t)ssmix_cdiv((int64_t)tq * (tq > tn ? tq : tn), TILE_R));
+    size_t need_st = pow2_ceil((size_t)ssmix_cdiv((int64_t)sp * sn, TILE_R));
+    size_t need_pairs = pow2_ceil((size_t)ssmix_cdiv((int64_t)tq * tq, TILE_R));
 #define SHRINK(k, need) pl->wg[k] = pl->wg[k] < (need) ? pl->wg[k] : (need)
     SHRINK(SSMIX_K_ssd_chunk_state, need_st);
     SHRINK(SSMIX_K_ssd_chunk_scan, need_scan);
@@ -259,7 +225,7 @@ size_t ssmix_gpu_ssd_workspace_bytes(const ssmix_gpu_device *dev, const ssmix_ss
 
 /* 1-D launch of `groups` work-groups of `wg` work-items. */
 static ssmix_status launch(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, int64_t groups, size_t wg,
-                           const kargs *a)
+                           const ssmix_kargs *a)
 {
     if (groups <= 0) return SSMIX_SUCCESS;
     if (groups > INT32_MAX)
@@ -271,13 +237,13 @@ static ssmix_status launch(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix
 
 /* Launch over `items` work-items (one per item), work-group size of the plan. */
 static ssmix_status launch_items(const ssmix_gpu_device *dev, const ssd_plan *pl, ssmix_kernel_id k, ssmix_dtype io,
-                                 int64_t items, const kargs *a)
+                                 int64_t items, const ssmix_kargs *a)
 {
     size_t wg = pl->wg[k];
-    return launch(dev, k, io, cdiv(items, (int64_t)wg), wg, a);
+    return launch(dev, k, io, ssmix_cdiv(items, (int64_t)wg), wg, a);
 }
 
-static void ka_sizes(kargs *k, const ssd_plan *pl)
+static void ka_sizes(ssmix_kargs *k, const ssd_plan *pl)
 {
     ka_i64(k, pl->b);
     ka_i64(k, pl->L);
@@ -300,7 +266,7 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_ssd_prob
                                int write_final)
 {
     ssmix_dtype io = p->io_dtype;
-    kargs a;
+    ssmix_kargs a;
     ssmix_view none;
     memset(&none, 0, sizeof none);
 
@@ -389,7 +355,7 @@ static ssmix_status run_states(const ssmix_gpu_device *dev, const ssmix_ssd_prob
 static ssmix_status run_scan(const ssmix_gpu_device *dev, const ssmix_ssd_problem *p, const ssd_plan *pl, void *ws,
                              int bwd)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->x, 4);
     ka_view(&a, &p->B, 4);
@@ -450,7 +416,7 @@ static void kernel_problem(const ssmix_ssd_problem *p, const ssd_plan *pl, void 
 static ssmix_status run_varlen_final(const ssmix_gpu_device *dev, const ssmix_ssd_problem *p, const ssd_plan *pl,
                                      void *ws)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->x, 4);
     ka_view(&a, &p->B, 4);
@@ -495,7 +461,7 @@ static ssmix_status run_reduce_rows(const ssmix_gpu_device *dev, const ssd_plan 
                                     int64_t off_part, int64_t R, int64_t K, int64_t Qn, int64_t K2,
                                     const ssmix_view *out)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_buf(&a, ws);
     ka_i64(&a, off_part);
@@ -510,7 +476,7 @@ static ssmix_status run_reduce_rows(const ssmix_gpu_device *dev, const ssd_plan 
 static ssmix_status run_reduce_heads(const ssmix_gpu_device *dev, const ssd_plan *pl, ssmix_dtype io, void *ws,
                                      const ssmix_view *out)
 {
-    kargs a;
+    ssmix_kargs a;
     a.n = 0;
     ka_buf(&a, ws);
     ka_i64(&a, pl->off_part);
@@ -528,7 +494,7 @@ ssmix_status ssmix_gpu_ssd_backward(const ssmix_gpu_device *dev, const ssmix_ssd
     ssd_plan pl;
     void *ws = NULL;
     ssmix_dtype io = pin->io_dtype;
-    kargs a;
+    ssmix_kargs a;
     ssmix_view none;
     memset(&none, 0, sizeof none);
     ssmix_ssd_problem q;
