@@ -8,60 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "api_test.h"
+#include "bad_input_util.h"
 
 enum { b = 2, Dm = 4, L = 5, N = 3, G = 2, POOL = 3 };
-
-typedef struct tens {
-    ssmix_buffer *buf;
-    ssmix_tensor t;
-    size_t bytes;
-    int output;
-} tens;
-
-static ssmix_context *ctx, *other_ctx;
-static tens *all[64];
-static int nall;
-
-static tens *make(ssmix_dtype dt, int output, int ndim, int64_t d0, int64_t d1, int64_t d2, int64_t d3)
-{
-    tens *t = calloc(1, sizeof *t);
-    int64_t shape[4] = {d0, d1, d2, d3};
-    size_t count = 1;
-    for (int i = 0; i < ndim; i++) count *= (size_t)shape[i];
-    t->bytes = count * ssmix_dtype_size(dt);
-    t->output = output;
-    if (ssmix_buffer_alloc(ctx, t->bytes, &t->buf) != SSMIX_SUCCESS) abort();
-    ssmix_tensor_init(&t->t, t->buf, 0, dt, ndim, shape, NULL);
-    unsigned char *host = malloc(t->bytes);
-    memset(host, output ? 0xFF : 0, t->bytes);
-    if (!output && dt == SSMIX_F32)
-        for (size_t i = 0; i < count; i++) ((float *)host)[i] = -0.25f - 0.01f * (float)(i % 7);
-    ssmix_buffer_write(t->buf, 0, host, t->bytes);
-    free(host);
-    all[nall++] = t;
-    return t;
-}
-
-static int outputs_untouched(void)
-{
-    int ok = 1;
-    for (int i = 0; i < nall && ok; i++) {
-        if (!all[i]->output) continue;
-        unsigned char *host = malloc(all[i]->bytes);
-        ssmix_buffer_read(all[i]->buf, 0, host, all[i]->bytes);
-        for (size_t k = 0; k < all[i]->bytes; k++)
-            if (host[k] != 0xFF) { ok = 0; break; }
-        free(host);
-    }
-    return ok;
-}
-
-#define REJECT(call, want, frag)                                                                   \
-    do {                                                                                           \
-        CHECK_STATUS(call, want, frag);                                                            \
-        CHECK(outputs_untouched(), "%s wrote to an output while failing", #call);                  \
-    } while (0)
 
 static tens *u, *dl, *A, *Bt, *Ct, *Bc, *D, *z, *bias, *init, *out, *last, *dout, *dlast;
 static tens *du, *ddl, *dA, *dB, *dC, *dBc, *dD, *dz, *dbias, *dinit;
@@ -263,10 +212,7 @@ int main(void)
     CHECK(!outputs_untouched(), "the valid calls wrote nothing");
 
     ssmix_buffer_free(foreign);
-    for (int i = 0; i < nall; i++) {
-        ssmix_buffer_free(all[i]->buf);
-        free(all[i]);
-    }
+    free_all();
     ssmix_context_destroy(other_ctx);
     ssmix_context_destroy(ctx);
     return api_summary("test_bad_input_sscan");
