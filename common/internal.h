@@ -73,6 +73,9 @@ ssmix_status ssmix_validate_ssd(const ssmix_context *ctx, const ssmix_ssd_params
 ssmix_status ssmix_validate_qsmix(const ssmix_context *ctx, const ssmix_qsmix_params *params,
                                   const ssmix_qsmix_tensors *t, int backward, ssmix_qsmix_problem *p);
 
+/* ---- operators (ops.c): the error of an operator whose backend slot is NULL */
+ssmix_status ssmix_op_missing(const ssmix_context *ctx, const char *op);
+
 /* ---- small string helpers (selector.c) */
 int ssmix_strcasestr_match(const char *haystack, const char *needle); /* case-insensitive substring */
 void ssmix_strlcpy(char *dst, const char *src, size_t size);

@@ -35,14 +35,6 @@ static ssmix_status check_params(const ssmix_checker *c, const ssmix_conv1d_para
     return SSMIX_SUCCESS;
 }
 
-static ssmix_status check_io_dtype(ssmix_checker *c, const ssmix_tensor *x)
-{
-    if (x->dtype != SSMIX_F32 && x->dtype != SSMIX_F16 && x->dtype != SSMIX_BF16)
-        return ssmix_check_fail(c, "x.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(x->dtype));
-    c->io = x->dtype;
-    return SSMIX_SUCCESS;
-}
-
 static ssmix_status validate_conv1d(const ssmix_context *ctx, const ssmix_conv1d_params *params,
                                     const ssmix_conv1d_tensors *t, int backward, ssmix_conv1d_problem *p)
 {
@@ -54,7 +46,7 @@ static ssmix_status validate_conv1d(const ssmix_context *ctx, const ssmix_conv1d
     const int cf = params->channel_first, centered = params->kind == SSMIX_CONV1D_CENTERED;
     const char *X = cf ? "(b,C,L)" : "(b,L,C)";
     SSMIX_TRY(ssmix_check_sizes(&c, "x", t->x, 3, X));
-    SSMIX_TRY(check_io_dtype(&c, t->x));
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "x", t->x));
     SSMIX_TRY(ssmix_check_sizes(&c, "weight", t->weight, 2, "(C,W)"));
     const int64_t b = t->x->shape[0], L = t->x->shape[cf ? 2 : 1], C = t->x->shape[cf ? 1 : 2];
     const int64_t W = t->weight->shape[1];
@@ -134,7 +126,7 @@ static ssmix_status validate_update(const ssmix_context *ctx, const ssmix_conv1d
         return ssmix_check_fail(&c, "x has %d dimensions, expected 2 (b,C) or 3 %s", nd, cf ? "(b,C,T)" : "(b,T,C)");
     const char *X = nd == 2 ? "(b,C)" : cf ? "(b,C,T)" : "(b,T,C)";
     SSMIX_TRY(ssmix_check_sizes(&c, "x", t->x, nd, X));
-    SSMIX_TRY(check_io_dtype(&c, t->x));
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "x", t->x));
     SSMIX_TRY(ssmix_check_sizes(&c, "weight", t->weight, 2, "(C,W)"));
     SSMIX_TRY(ssmix_check_sizes(&c, "conv_state", t->conv_state, 3, "(pool,C,W-1)"));
     const int64_t b = t->x->shape[0];
@@ -175,17 +167,11 @@ static ssmix_status validate_update(const ssmix_context *ctx, const ssmix_conv1d
     return SSMIX_SUCCESS;
 }
 
-/* A backend that lacks an operator leaves its slot NULL. */
-static ssmix_status missing(const ssmix_context *ctx, const char *op)
-{
-    return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "%s: backend %s does not implement this operator", op, ctx->backend_name);
-}
-
 ssmix_status ssmix_conv1d_forward(ssmix_context *ctx, const ssmix_conv1d_params *params, const ssmix_conv1d_tensors *t)
 {
     ssmix_conv1d_problem p;
     SSMIX_TRY(validate_conv1d(ctx, params, t, 0, &p));
-    if (!ctx->backend.ops->conv1d_forward) return missing(ctx, "ssmix_conv1d_forward");
+    if (!ctx->backend.ops->conv1d_forward) return ssmix_op_missing(ctx, "ssmix_conv1d_forward");
     return ctx->backend.ops->conv1d_forward(ctx->bctx, &p);
 }
 
@@ -193,7 +179,7 @@ ssmix_status ssmix_conv1d_backward(ssmix_context *ctx, const ssmix_conv1d_params
 {
     ssmix_conv1d_problem p;
     SSMIX_TRY(validate_conv1d(ctx, params, t, 1, &p));
-    if (!ctx->backend.ops->conv1d_backward) return missing(ctx, "ssmix_conv1d_backward");
+    if (!ctx->backend.ops->conv1d_backward) return ssmix_op_missing(ctx, "ssmix_conv1d_backward");
     return ctx->backend.ops->conv1d_backward(ctx->bctx, &p);
 }
 
@@ -201,6 +187,6 @@ ssmix_status ssmix_conv1d_update(ssmix_context *ctx, const ssmix_conv1d_params *
 {
     ssmix_conv1d_update_problem p;
     SSMIX_TRY(validate_update(ctx, params, t, &p));
-    if (!ctx->backend.ops->conv1d_update) return missing(ctx, "ssmix_conv1d_update");
+    if (!ctx->backend.ops->conv1d_update) return ssmix_op_missing(ctx, "ssmix_conv1d_update");
     return ctx->backend.ops->conv1d_update(ctx->bctx, &p);
 }

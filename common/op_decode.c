@@ -35,9 +35,7 @@ static ssmix_status validate_decode(const ssmix_context *ctx, const ssmix_ssd_de
     SSMIX_TRY(ssmix_check_sizes(&c, "state", t->state, 4, "(pool,H,P,N)"));
     SSMIX_TRY(ssmix_check_sizes(&c, "x", t->x, 3, "(b,H,P)"));
     SSMIX_TRY(ssmix_check_sizes(&c, "B", t->B, 3, "(b,G,N)"));
-    if (t->x->dtype != SSMIX_F32 && t->x->dtype != SSMIX_F16 && t->x->dtype != SSMIX_BF16)
-        return ssmix_check_fail(&c, "x.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(t->x->dtype));
-    c.io = t->x->dtype;
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "x", t->x));
     const int64_t b = t->x->shape[0], H = t->x->shape[1], P = t->x->shape[2];
     const int64_t G = t->B->shape[1], N = t->B->shape[2], pool = t->state->shape[0];
     if (t->B->shape[0] != b)
@@ -92,8 +90,6 @@ ssmix_status ssmix_ssd_decode(ssmix_context *ctx, const ssmix_ssd_decode_params 
     ssmix_ssd_decode_problem p;
     ssmix_status st = validate_decode(ctx, params, t, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->ssd_decode)
-        return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "ssmix_ssd_decode: backend %s does not implement this operator",
-                               ctx->backend_name);
+    if (!ctx->backend.ops->ssd_decode) return ssmix_op_missing(ctx, "ssmix_ssd_decode");
     return ctx->backend.ops->ssd_decode(ctx->bctx, &p);
 }

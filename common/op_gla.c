@@ -34,9 +34,7 @@ static ssmix_status validate_gla(const ssmix_context *ctx, const ssmix_gla_param
 
     SSMIX_TRY(ssmix_check_sizes(&c, "q", t->q, 4, "(b,L,H,K)"));
     SSMIX_TRY(ssmix_check_sizes(&c, "v", t->v, 4, "(b,L,H,V)"));
-    if (t->q->dtype != SSMIX_F32 && t->q->dtype != SSMIX_F16 && t->q->dtype != SSMIX_BF16)
-        return ssmix_check_fail(&c, "q.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(t->q->dtype));
-    c.io = t->q->dtype;
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "q", t->q));
     int64_t b = t->q->shape[0], L = t->q->shape[1], H = t->q->shape[2], K = t->q->shape[3], V = t->v->shape[3];
 
     memset(p, 0, sizeof *p);
@@ -103,17 +101,12 @@ static ssmix_status validate_gla(const ssmix_context *ctx, const ssmix_gla_param
     return SSMIX_SUCCESS;
 }
 
-static ssmix_status missing(const ssmix_context *ctx, const char *op)
-{
-    return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "%s: backend %s does not implement this operator", op, ctx->backend_name);
-}
-
 ssmix_status ssmix_gla_forward(ssmix_context *ctx, const ssmix_gla_params *params, const ssmix_gla_tensors *t)
 {
     ssmix_gla_problem p;
     ssmix_status st = validate_gla(ctx, params, t, 0, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->gla_forward) return missing(ctx, "ssmix_gla_forward");
+    if (!ctx->backend.ops->gla_forward) return ssmix_op_missing(ctx, "ssmix_gla_forward");
     return ctx->backend.ops->gla_forward(ctx->bctx, &p);
 }
 
@@ -122,6 +115,6 @@ ssmix_status ssmix_gla_backward(ssmix_context *ctx, const ssmix_gla_params *para
     ssmix_gla_problem p;
     ssmix_status st = validate_gla(ctx, params, t, 1, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->gla_backward) return missing(ctx, "ssmix_gla_backward");
+    if (!ctx->backend.ops->gla_backward) return ssmix_op_missing(ctx, "ssmix_gla_backward");
     return ctx->backend.ops->gla_backward(ctx->bctx, &p);
 }

@@ -25,14 +25,6 @@ static ssmix_status check_params(const ssmix_checker *c, const ssmix_sscan_param
     return SSMIX_SUCCESS;
 }
 
-static ssmix_status check_io_dtype(ssmix_checker *c, const char *name, const ssmix_tensor *x)
-{
-    if (x->dtype != SSMIX_F32 && x->dtype != SSMIX_F16 && x->dtype != SSMIX_BF16)
-        return ssmix_check_fail(c, "%s.dtype is %s; the I/O dtype must be f32, f16 or bf16", name, ssmix_dtype_name(x->dtype));
-    c->io = x->dtype;
-    return SSMIX_SUCCESS;
-}
-
 /* B or C (or their gradients): per-token (b,G,N,L) in the I/O dtype, or constant (D,N) f32. For an
  * input, *is_const receives the form; for a gradient, the form must match the input's (want_const). */
 static ssmix_status check_bc(const ssmix_checker *c, const char *name, const ssmix_tensor *t, int64_t b, int64_t Dd,
@@ -75,7 +67,7 @@ static ssmix_status validate_sscan(const ssmix_context *ctx, const ssmix_sscan_p
     if (!t) return ssmix_check_fail(&c, "tensors is NULL");
     SSMIX_TRY(check_params(&c, params));
     SSMIX_TRY(ssmix_check_sizes(&c, "u", t->u, 3, "(b,D,L)"));
-    SSMIX_TRY(check_io_dtype(&c, "u", t->u));
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "u", t->u));
     SSMIX_TRY(ssmix_check_sizes(&c, "A", t->A, 2, "(D,N)"));
     const int64_t b = t->u->shape[0], Dd = t->u->shape[1], L = t->u->shape[2], N = t->A->shape[1];
     int bconst = 0, cconst = 0;
@@ -159,7 +151,7 @@ static ssmix_status validate_decode(const ssmix_context *ctx, const ssmix_sscan_
     if (!t) return ssmix_check_fail(&c, "tensors is NULL");
     SSMIX_TRY(check_params(&c, params));
     SSMIX_TRY(ssmix_check_sizes(&c, "x", t->x, 2, "(b,D)"));
-    SSMIX_TRY(check_io_dtype(&c, "x", t->x));
+    SSMIX_TRY(ssmix_check_io_dtype(&c, "x", t->x));
     SSMIX_TRY(ssmix_check_sizes(&c, "state", t->state, 3, "(pool,D,N)"));
     SSMIX_TRY(ssmix_check_sizes(&c, "B", t->B, 3, "(b,G,N)"));
     const int64_t b = t->x->shape[0], Dd = t->x->shape[1], pool = t->state->shape[0], N = t->state->shape[2];
@@ -201,19 +193,12 @@ static ssmix_status validate_decode(const ssmix_context *ctx, const ssmix_sscan_
     return SSMIX_SUCCESS;
 }
 
-/* A backend that lacks an operator leaves its slot NULL. */
-static ssmix_status missing(const ssmix_context *ctx, const char *op)
-{
-    return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "%s: backend %s does not implement this operator", op,
-                           ctx->backend_name);
-}
-
 ssmix_status ssmix_sscan_forward(ssmix_context *ctx, const ssmix_sscan_params *params, const ssmix_sscan_tensors *t)
 {
     ssmix_sscan_problem p;
     ssmix_status st = validate_sscan(ctx, params, t, 0, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->sscan_forward) return missing(ctx, "ssmix_sscan_forward");
+    if (!ctx->backend.ops->sscan_forward) return ssmix_op_missing(ctx, "ssmix_sscan_forward");
     return ctx->backend.ops->sscan_forward(ctx->bctx, &p);
 }
 
@@ -222,7 +207,7 @@ ssmix_status ssmix_sscan_backward(ssmix_context *ctx, const ssmix_sscan_params *
     ssmix_sscan_problem p;
     ssmix_status st = validate_sscan(ctx, params, t, 1, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->sscan_backward) return missing(ctx, "ssmix_sscan_backward");
+    if (!ctx->backend.ops->sscan_backward) return ssmix_op_missing(ctx, "ssmix_sscan_backward");
     return ctx->backend.ops->sscan_backward(ctx->bctx, &p);
 }
 
@@ -231,6 +216,6 @@ ssmix_status ssmix_sscan_decode(ssmix_context *ctx, const ssmix_sscan_params *pa
     ssmix_sscan_decode_problem p;
     ssmix_status st = validate_decode(ctx, params, t, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->sscan_decode) return missing(ctx, "ssmix_sscan_decode");
+    if (!ctx->backend.ops->sscan_decode) return ssmix_op_missing(ctx, "ssmix_sscan_decode");
     return ctx->backend.ops->sscan_decode(ctx->bctx, &p);
 }

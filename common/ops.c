@@ -28,7 +28,7 @@ ssmix_status ssmix_qsmix_params_init(ssmix_qsmix_params *params)
 }
 
 /* A backend that lacks an operator leaves its slot NULL. */
-static ssmix_status missing(const ssmix_context *ctx, const char *op)
+ssmix_status ssmix_op_missing(const ssmix_context *ctx, const char *op)
 {
     return ssmix_set_error(SSMIX_ERROR_UNSUPPORTED, "%s: backend %s does not implement this operator", op,
                            ctx->backend_name);
@@ -39,7 +39,7 @@ ssmix_status ssmix_ssd_forward(ssmix_context *ctx, const ssmix_ssd_params *param
     ssmix_ssd_problem p;
     ssmix_status st = ssmix_validate_ssd(ctx, params, t, 0, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->ssd_forward) return missing(ctx, "ssmix_ssd_forward");
+    if (!ctx->backend.ops->ssd_forward) return ssmix_op_missing(ctx, "ssmix_ssd_forward");
     return ctx->backend.ops->ssd_forward(ctx->bctx, &p);
 }
 
@@ -48,7 +48,7 @@ ssmix_status ssmix_ssd_backward(ssmix_context *ctx, const ssmix_ssd_params *para
     ssmix_ssd_problem p;
     ssmix_status st = ssmix_validate_ssd(ctx, params, t, 1, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->ssd_backward) return missing(ctx, "ssmix_ssd_backward");
+    if (!ctx->backend.ops->ssd_backward) return ssmix_op_missing(ctx, "ssmix_ssd_backward");
     return ctx->backend.ops->ssd_backward(ctx->bctx, &p);
 }
 
@@ -57,7 +57,7 @@ ssmix_status ssmix_qsmix_forward(ssmix_context *ctx, const ssmix_qsmix_params *p
     ssmix_qsmix_problem p;
     ssmix_status st = ssmix_validate_qsmix(ctx, params, t, 0, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->qsmix_forward) return missing(ctx, "ssmix_qsmix_forward");
+    if (!ctx->backend.ops->qsmix_forward) return ssmix_op_missing(ctx, "ssmix_qsmix_forward");
     return ctx->backend.ops->qsmix_forward(ctx->bctx, &p);
 }
 
@@ -66,6 +66,6 @@ ssmix_status ssmix_qsmix_backward(ssmix_context *ctx, const ssmix_qsmix_params *
     ssmix_qsmix_problem p;
     ssmix_status st = ssmix_validate_qsmix(ctx, params, t, 1, &p);
     if (st != SSMIX_SUCCESS) return st;
-    if (!ctx->backend.ops->qsmix_backward) return missing(ctx, "ssmix_qsmix_backward");
+    if (!ctx->backend.ops->qsmix_backward) return ssmix_op_missing(ctx, "ssmix_qsmix_backward");
     return ctx->backend.ops->qsmix_backward(ctx->bctx, &p);
 }

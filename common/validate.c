@@ -144,9 +144,8 @@ static ssmix_status gather_sizes(ssmix_checker *c, const ssmix_tensor *x, const 
     if (st) return st;
     st = ssmix_check_sizes(c, bname, B, 4, "(b,L,G,N)");
     if (st) return st;
-    if (x->dtype != SSMIX_F32 && x->dtype != SSMIX_F16 && x->dtype != SSMIX_BF16)
-        return ssmix_check_fail(c, "x.dtype is %s; the I/O dtype must be f32, f16 or bf16", ssmix_dtype_name(x->dtype));
-    c->io = x->dtype;
+    st = ssmix_check_io_dtype(c, "x", x);
+    if (st) return st;
     s->b = x->shape[0], s->L = x->shape[1], s->H = x->shape[2], s->P = x->shape[3];
     s->G = B->shape[2], s->N = B->shape[3];
     if (B->shape[0] != s->b || B->shape[1] != s->L)
@@ -185,6 +184,15 @@ static ssmix_status check_diag(const ssmix_checker *c, const char *name, const s
 }
 
 /* A gradient output may only be given when its input is. */
+ssmix_status ssmix_check_io_dtype(ssmix_checker *c, const char *name, const ssmix_tensor *t)
+{
+    if (t->dtype != SSMIX_F32 && t->dtype != SSMIX_F16 && t->dtype != SSMIX_BF16)
+        return ssmix_check_fail(c, "%s.dtype is %s; the I/O dtype must be f32, f16 or bf16", name,
+                                ssmix_dtype_name(t->dtype));
+    c->io = t->dtype;
+    return SSMIX_SUCCESS;
+}
+
 ssmix_status ssmix_check_grad_needs_input(const ssmix_checker *c, const char *grad, const void *g, const char *input, const void *in)
 {
     if (g && !in) return ssmix_check_fail(c, "%s is given but %s is not (a gradient needs its input)", grad, input);

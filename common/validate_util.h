@@ -30,6 +30,10 @@ ssmix_status ssmix_check_tensor(const ssmix_checker *c, const char *name, const 
 ssmix_status ssmix_check_sizes(const ssmix_checker *c, const char *name, const ssmix_tensor *t, int ndim,
                                const char *dimnames);
 
+/* The operator's leading activation tensor `name` fixes the I/O dtype (f32, f16 or bf16): check it
+ * and set c->io. */
+ssmix_status ssmix_check_io_dtype(ssmix_checker *c, const char *name, const ssmix_tensor *t);
+
 /* A gradient output may only be given when its input is. */
 ssmix_status ssmix_check_grad_needs_input(const ssmix_checker *c, const char *grad, const void *g,
                                           const char *input, const void *in);

@@ -27,19 +27,6 @@ static void copy_time(ot_tensor *dst, int64_t dt0, const ot_tensor *src, int64_t
                     ot_set(dst, b, dt0 + t, i, j, ot_get(src, b, st0 + t, i, j));
 }
 
-static ot_tensor *zeros_like(const ot_tensor *t)
-{
-    if (!t) return NULL;
-    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
-    ot_fill(z, 0.0);
-    return z;
-}
-
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
 #define MAXP 4
 
 static void run_case(const ssd_cfg *c, int npieces, const int64_t *cuts /* npieces-1 */, uint64_t seed)
@@ -98,9 +85,9 @@ static void run_case(const ssd_cfg *c, int npieces, const int64_t *cuts /* npiec
         if (k < npieces - 1) ot_copy(ps[k].dfinal, ps[k + 1].dinit);
         if (ssd_run_backward(&ps[k], &pc[k])) return;
     }
-    ot_tensor *out = zeros_like(s.out), *dx = zeros_like(s.dx), *ddt = zeros_like(s.ddt);
-    ot_tensor *dB = zeros_like(s.dB), *dC = zeros_like(s.dC), *dz = zeros_like(s.dz);
-    ot_tensor *dA = zeros_like(s.dA), *dD = zeros_like(s.dD), *dbias = zeros_like(s.dbias);
+    ot_tensor *out = ot_zeros_like(s.out), *dx = ot_zeros_like(s.dx), *ddt = ot_zeros_like(s.ddt);
+    ot_tensor *dB = ot_zeros_like(s.dB), *dC = ot_zeros_like(s.dC), *dz = ot_zeros_like(s.dz);
+    ot_tensor *dA = ot_zeros_like(s.dA), *dD = ot_zeros_like(s.dD), *dbias = ot_zeros_like(s.dbias);
     for (int k = 0; k < npieces; k++) {
         int64_t len = pc[k].L;
         copy_time(out, start[k], ps[k].out, 0, len);
@@ -109,9 +96,9 @@ static void run_case(const ssd_cfg *c, int npieces, const int64_t *cuts /* npiec
         copy_time(dB, start[k], ps[k].dB, 0, len);
         copy_time(dC, start[k], ps[k].dC, 0, len);
         if (dz) copy_time(dz, start[k], ps[k].dz, 0, len);
-        add_into(dA, ps[k].dA);
-        if (dD) add_into(dD, ps[k].dD);
-        if (dbias) add_into(dbias, ps[k].dbias);
+        ot_add_into(dA, ps[k].dA);
+        if (dD) ot_add_into(dD, ps[k].dD);
+        if (dbias) ot_add_into(dbias, ps[k].dbias);
     }
     int bad = 0;
     bad |= ot_compare("out", s.out, out, TOL);

@@ -34,18 +34,6 @@ static void flip_time(ot_tensor *dst, const ot_tensor *src)
     }
 }
 
-static ot_tensor *zeros_like(const ot_tensor *t)
-{
-    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
-    ot_fill(z, 0.0);
-    return z;
-}
-
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
 static double diag_of(const qs_t *s, const qs_cfg *c, int64_t b, int64_t t, int64_t h, int64_t p)
 {
     if (c->diag == 1) return ot_get(s->D, h, 0, 0, 0);
@@ -85,12 +73,12 @@ static void run_case(const qs_cfg *c, int d_in_ssd, uint64_t seed)
     ot_copy(s[0].x, q.x), ot_copy(s[0].dt, q.dt[0]), ot_copy(s[0].B, q.B[0]), ot_copy(s[0].C, q.C[0]);
     flip_time(s[1].x, q.x), flip_time(s[1].dt, q.dt[1]), flip_time(s[1].B, q.B[1]), flip_time(s[1].C, q.C[1]);
     if (ssd_run_forward(&s[0], &sc[0]) || ssd_run_forward(&s[1], &sc[1])) return;
-    ot_tensor *yf = s[0].out, *yb = zeros_like(q.x);
+    ot_tensor *yf = s[0].out, *yb = ot_zeros_like(q.x);
     flip_time(yb, s[1].out);
 
     /* composed forward and the gate's backward */
-    ot_tensor *y = zeros_like(q.x), *out = zeros_like(q.x), *g = zeros_like(q.x);
-    ot_tensor *dz = c->z ? zeros_like(q.x) : NULL;
+    ot_tensor *y = ot_zeros_like(q.x), *out = ot_zeros_like(q.x), *g = ot_zeros_like(q.x);
+    ot_tensor *dz = c->z ? ot_zeros_like(q.x) : NULL;
     for (int64_t bi = 0; bi < b; bi++)
         for (int64_t t = 0; t < L; t++)
             for (int64_t h = 0; h < H; h++)
@@ -115,7 +103,7 @@ static void run_case(const qs_cfg *c, int d_in_ssd, uint64_t seed)
     int bad = ot_compare("out", q.out, out, TOL);
 
     /* adjoint of the shifts -> dout of the SSD calls */
-    ot_tensor *gb = zeros_like(q.x);
+    ot_tensor *gb = ot_zeros_like(q.x);
     for (int64_t bi = 0; bi < b; bi++)
         for (int64_t t = 0; t < L; t++)
             for (int64_t h = 0; h < H; h++)
@@ -134,11 +122,11 @@ static void run_case(const qs_cfg *c, int d_in_ssd, uint64_t seed)
     if (ssd_run_backward(&s[0], &sc[0]) || ssd_run_backward(&s[1], &sc[1])) return;
 
     /* composed gradients */
-    ot_tensor *dx = zeros_like(q.x), *tmp = zeros_like(q.x);
-    add_into(dx, s[0].dx);
+    ot_tensor *dx = ot_zeros_like(q.x), *tmp = ot_zeros_like(q.x);
+    ot_add_into(dx, s[0].dx);
     flip_time(tmp, s[1].dx);
-    add_into(dx, tmp);
-    ot_tensor *dD = q.dD ? zeros_like(q.dD) : NULL, *ddelta = q.ddelta ? zeros_like(q.ddelta) : NULL;
+    ot_add_into(dx, tmp);
+    ot_tensor *dD = q.dD ? ot_zeros_like(q.dD) : NULL, *ddelta = q.ddelta ? ot_zeros_like(q.ddelta) : NULL;
     for (int64_t bi = 0; bi < b; bi++)
         for (int64_t t = 0; t < L; t++)
             for (int64_t h = 0; h < H; h++)
@@ -153,17 +141,17 @@ static void run_case(const qs_cfg *c, int d_in_ssd, uint64_t seed)
     if (pass_d) ot_copy(dD, s[0].dD);
 
     ot_tensor *ddt[2], *dB[2], *dC[2];
-    ddt[0] = zeros_like(q.dt[0]), dB[0] = zeros_like(q.B[0]), dC[0] = zeros_like(q.C[0]);
-    ddt[1] = zeros_like(q.dt[0]), dB[1] = zeros_like(q.B[0]), dC[1] = zeros_like(q.C[0]);
+    ddt[0] = ot_zeros_like(q.dt[0]), dB[0] = ot_zeros_like(q.B[0]), dC[0] = ot_zeros_like(q.C[0]);
+    ddt[1] = ot_zeros_like(q.dt[0]), dB[1] = ot_zeros_like(q.B[0]), dC[1] = ot_zeros_like(q.C[0]);
     ot_copy(ddt[0], s[0].ddt), ot_copy(dB[0], s[0].dB), ot_copy(dC[0], s[0].dC);
     flip_time(ddt[1], s[1].ddt), flip_time(dB[1], s[1].dB), flip_time(dC[1], s[1].dC);
-    if (c->shared) add_into(ddt[0], ddt[1]), add_into(dB[0], dB[1]), add_into(dC[0], dC[1]);
-    ot_tensor *dA = zeros_like(q.A);
-    add_into(dA, s[0].dA), add_into(dA, s[1].dA);
+    if (c->shared) ot_add_into(ddt[0], ddt[1]), ot_add_into(dB[0], dB[1]), ot_add_into(dC[0], dC[1]);
+    ot_tensor *dA = ot_zeros_like(q.A);
+    ot_add_into(dA, s[0].dA), ot_add_into(dA, s[1].dA);
     ot_tensor *dbias = NULL;
     if (c->bias) {
-        dbias = zeros_like(q.bias);
-        add_into(dbias, s[0].dbias), add_into(dbias, s[1].dbias);
+        dbias = ot_zeros_like(q.bias);
+        ot_add_into(dbias, s[0].dbias), ot_add_into(dbias, s[1].dbias);
     }
 
     bad |= ot_compare("dx", q.dx, dx, TOL);

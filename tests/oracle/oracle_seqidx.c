@@ -38,19 +38,6 @@ static void copy_batch(ot_tensor *dst, int64_t db, const ot_tensor *src, int64_t
             for (int64_t k = 0; k < src->shape[3]; k++) ot_set(dst, db, i, j, k, ot_get(src, sb, i, j, k));
 }
 
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
-static ot_tensor *zeros_like(const ot_tensor *t)
-{
-    if (!t) return NULL;
-    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
-    ot_fill(z, 0.0);
-    return z;
-}
-
 /* pattern 0: random partitions; 1: fixed rows (several sequences, a row starting at id 2, one
  * sequence only, one token per sequence) -- needs b == 4 */
 static void run_case(const ssd_cfg *c, int pattern, uint64_t seed)
@@ -74,10 +61,10 @@ static void run_case(const ssd_cfg *c, int pattern, uint64_t seed)
     ot_set_case("seed %llu pattern %d %s", (unsigned long long)seed, pattern, ssd_cfg_str(c));
     if (ssd_run_forward(&s, c) || ssd_run_backward(&s, c)) return;
 
-    ot_tensor *out = zeros_like(s.out), *fin = zeros_like(s.final), *dx = zeros_like(s.dx);
-    ot_tensor *ddt = zeros_like(s.ddt), *dB = zeros_like(s.dB), *dC = zeros_like(s.dC);
-    ot_tensor *dz = zeros_like(s.dz), *dA = zeros_like(s.dA), *dD = zeros_like(s.dD);
-    ot_tensor *dbias = zeros_like(s.dbias), *dinit = zeros_like(s.dinit);
+    ot_tensor *out = ot_zeros_like(s.out), *fin = ot_zeros_like(s.final), *dx = ot_zeros_like(s.dx);
+    ot_tensor *ddt = ot_zeros_like(s.ddt), *dB = ot_zeros_like(s.dB), *dC = ot_zeros_like(s.dC);
+    ot_tensor *dz = ot_zeros_like(s.dz), *dA = ot_zeros_like(s.dA), *dD = ot_zeros_like(s.dD);
+    ot_tensor *dbias = ot_zeros_like(s.dbias), *dinit = ot_zeros_like(s.dinit);
     int nseg_total = 0;
     for (int64_t b = 0; b < c->b; b++) {
         int64_t t0 = 0;
@@ -110,9 +97,9 @@ static void run_case(const ssd_cfg *c, int pattern, uint64_t seed)
             copy_time(dB, b, t0, s1.dB, 0, 0, c1.L);
             copy_time(dC, b, t0, s1.dC, 0, 0, c1.L);
             if (dz) copy_time(dz, b, t0, s1.dz, 0, 0, c1.L);
-            add_into(dA, s1.dA);
-            if (dD) add_into(dD, s1.dD);
-            if (dbias) add_into(dbias, s1.dbias);
+            ot_add_into(dA, s1.dA);
+            if (dD) ot_add_into(dD, s1.dD);
+            if (dbias) ot_add_into(dbias, s1.dbias);
             if (fin && last) copy_batch(fin, b, s1.final, 0);
             if (c1.init) copy_batch(dinit, b, s1.dinit, 0);
             nseg_total++;

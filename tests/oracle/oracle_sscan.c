@@ -289,11 +289,6 @@ static void copy_t(ot_tensor *dst, int64_t d0, const ot_tensor *src, int64_t s0,
     }
 }
 
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
 static void test_chain(const sc_cfg *c, int64_t cut, uint64_t seed)
 {
     ot_rng r;
@@ -348,11 +343,11 @@ static void test_chain(const sc_cfg *c, int64_t cut, uint64_t seed)
         copy_t(du, start[k], ps[k].du, 0, len, 2);
         copy_t(ddl, start[k], ps[k].ddelta, 0, len, 2);
         if (dz) copy_t(dz, start[k], ps[k].dz, 0, len, 2);
-        if (c->bconst) add_into(dB, ps[k].dB); else copy_t(dB, start[k], ps[k].dB, 0, len, 3);
-        if (c->cconst) add_into(dC, ps[k].dC); else copy_t(dC, start[k], ps[k].dC, 0, len, 3);
-        add_into(dA, ps[k].dA);
-        if (dD) add_into(dD, ps[k].dD);
-        if (db) add_into(db, ps[k].dbias);
+        if (c->bconst) ot_add_into(dB, ps[k].dB); else copy_t(dB, start[k], ps[k].dB, 0, len, 3);
+        if (c->cconst) ot_add_into(dC, ps[k].dC); else copy_t(dC, start[k], ps[k].dC, 0, len, 3);
+        ot_add_into(dA, ps[k].dA);
+        if (dD) ot_add_into(dD, ps[k].dD);
+        if (db) ot_add_into(db, ps[k].dbias);
     }
     ot_compare("out", s.out, out, TIGHT);
     ot_compare("last_state", s.last, ps[1].last, TIGHT);

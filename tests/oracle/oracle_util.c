@@ -494,3 +494,16 @@ int ot_compare_ulps(const char *what, const ot_tensor *got, const ot_tensor *ref
 
 double ot_softplus_thr(double v) { return v > 20.0 ? v : log1p(exp(v)); }
 double ot_sigmoid(double v) { return 1.0 / (1.0 + exp(-v)); }
+
+ot_tensor *ot_zeros_like(const ot_tensor *t)
+{
+    if (!t) return NULL;
+    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
+    ot_fill(z, 0.0);
+    return z;
+}
+
+void ot_add_into(ot_tensor *acc, const ot_tensor *t)
+{
+    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
+}

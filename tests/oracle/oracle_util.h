@@ -113,6 +113,10 @@ void ot_fail(const char *fmt, ...)
 typedef struct ot_tol {
     double rtol, ascale, afloor;
 } ot_tol;
+/* A packed f64 tensor of t's shape filled with 0 (NULL for NULL), and acc += t elementwise
+ * (same element count). */
+ot_tensor *ot_zeros_like(const ot_tensor *t);
+void ot_add_into(ot_tensor *acc, const ot_tensor *t);
 int ot_compare(const char *what, const ot_tensor *got, const ot_tensor *ref, ot_tol tol);
 /* Storage-ulp comparison: |got - ref| <= ulps * ulp_dtype(ref) (+ a tiny floor for zeros). */
 int ot_compare_ulps(const char *what, const ot_tensor *got, const ot_tensor *ref, ssmix_dtype dtype,

@@ -35,19 +35,6 @@ static void copy_row(ot_tensor *dst, int64_t db, const ot_tensor *src, int64_t s
             for (int64_t k = 0; k < src->shape[3]; k++) ot_set(dst, db, i, j, k, ot_get(src, sb, i, j, k));
 }
 
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
-static ot_tensor *zeros_like(const ot_tensor *t)
-{
-    if (!t) return NULL;
-    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
-    ot_fill(z, 0.0);
-    return z;
-}
-
 static ot_tensor *state_tensor(const qs_cfg *c, int64_t nseq, int output)
 {
     int64_t sh[4] = {nseq, c->H, c->P, c->N};
@@ -133,14 +120,14 @@ static void run_case(qs_cfg c, const int64_t *lens, int nseq, uint64_t seed)
     }
 
     int ndir = c.shared ? 1 : 2;
-    ot_tensor *out = zeros_like(s.out), *dx = zeros_like(s.dx), *ddelta = zeros_like(s.ddelta);
-    ot_tensor *dz = zeros_like(s.dz), *dA = zeros_like(s.dA), *dD = zeros_like(s.dD), *dbias = zeros_like(s.dbias);
+    ot_tensor *out = ot_zeros_like(s.out), *dx = ot_zeros_like(s.dx), *ddelta = ot_zeros_like(s.ddelta);
+    ot_tensor *dz = ot_zeros_like(s.dz), *dA = ot_zeros_like(s.dA), *dD = ot_zeros_like(s.dD), *dbias = ot_zeros_like(s.dbias);
     ot_tensor *ddt[2], *dB[2], *dC[2], *dinit[2];
     for (int d = 0; d < 2; d++) {
-        ddt[d] = d < ndir ? zeros_like(s.ddt[d]) : NULL;
-        dB[d] = d < ndir ? zeros_like(s.dB[d]) : NULL;
-        dC[d] = d < ndir ? zeros_like(s.dC[d]) : NULL;
-        dinit[d] = zeros_like(s.dinit[d]);
+        ddt[d] = d < ndir ? ot_zeros_like(s.ddt[d]) : NULL;
+        dB[d] = d < ndir ? ot_zeros_like(s.dB[d]) : NULL;
+        dC[d] = d < ndir ? ot_zeros_like(s.dC[d]) : NULL;
+        dinit[d] = ot_zeros_like(s.dinit[d]);
     }
     int64_t t0 = 0;
     for (int i = 0; i < nseq; i++) {
@@ -175,9 +162,9 @@ static void run_case(qs_cfg c, const int64_t *lens, int nseq, uint64_t seed)
             copy_time(dB[d], t0, s1.dB[d], 0, c1.L);
             copy_time(dC[d], t0, s1.dC[d], 0, c1.L);
         }
-        add_into(dA, s1.dA);
-        if (dD) add_into(dD, s1.dD);
-        if (dbias) add_into(dbias, s1.dbias);
+        ot_add_into(dA, s1.dA);
+        if (dD) ot_add_into(dD, s1.dD);
+        if (dbias) ot_add_into(dbias, s1.dbias);
         for (int d = 0; d < 2; d++)
             if (init[d]) copy_row(dinit[d], i, s1.dinit[d], 0);
         t0 += c1.L;

@@ -38,19 +38,6 @@ static void copy_row(ot_tensor *dst, int64_t db, const ot_tensor *src, int64_t s
             for (int64_t k = 0; k < src->shape[3]; k++) ot_set(dst, db, i, j, k, ot_get(src, sb, i, j, k));
 }
 
-static void add_into(ot_tensor *acc, const ot_tensor *t)
-{
-    for (int64_t i = 0, n = ot_numel(acc); i < n; i++) ot_setl(acc, i, ot_getl(acc, i) + ot_getl(t, i));
-}
-
-static ot_tensor *zeros_like(const ot_tensor *t)
-{
-    if (!t) return NULL;
-    ot_tensor *z = ot_new(OT_F64, t->ndim, t->shape, &OT_PACKED);
-    ot_fill(z, 0.0);
-    return z;
-}
-
 /* cu: nseq+1 boundaries; c: b = 1, L = cu[nseq]. */
 static void run_case(const ssd_cfg *c, const int *cu, int nseq, uint64_t seed)
 {
@@ -100,9 +87,9 @@ static void run_case(const ssd_cfg *c, const int *cu, int nseq, uint64_t seed)
         if (gouts[i]) bad |= ot_check_written(gouts[i], "gradient") != 0;
 
     /* every sequence alone */
-    ot_tensor *out = zeros_like(s.out), *rfin = zeros_like(fin), *dx = zeros_like(s.dx), *ddt = zeros_like(s.ddt);
-    ot_tensor *dB = zeros_like(s.dB), *dC = zeros_like(s.dC), *dz = zeros_like(s.dz), *dA = zeros_like(s.dA);
-    ot_tensor *dD = zeros_like(s.dD), *dbias = zeros_like(s.dbias), *rdinit = zeros_like(dinit);
+    ot_tensor *out = ot_zeros_like(s.out), *rfin = ot_zeros_like(fin), *dx = ot_zeros_like(s.dx), *ddt = ot_zeros_like(s.ddt);
+    ot_tensor *dB = ot_zeros_like(s.dB), *dC = ot_zeros_like(s.dC), *dz = ot_zeros_like(s.dz), *dA = ot_zeros_like(s.dA);
+    ot_tensor *dD = ot_zeros_like(s.dD), *dbias = ot_zeros_like(s.dbias), *rdinit = ot_zeros_like(dinit);
     for (int k = 0; k < nseq; k++) {
         int64_t t0 = cu[k], len = cu[k + 1] - cu[k];
         ssd_cfg c1 = *c;
@@ -127,9 +114,9 @@ static void run_case(const ssd_cfg *c, const int *cu, int nseq, uint64_t seed)
         copy_time(dB, t0, s1.dB, 0, len);
         copy_time(dC, t0, s1.dC, 0, len);
         if (dz) copy_time(dz, t0, s1.dz, 0, len);
-        add_into(dA, s1.dA);
-        if (dD) add_into(dD, s1.dD);
-        if (dbias) add_into(dbias, s1.dbias);
+        ot_add_into(dA, s1.dA);
+        if (dD) ot_add_into(dD, s1.dD);
+        if (dbias) ot_add_into(dbias, s1.dbias);
         if (rfin) copy_row(rfin, k, s1.final, 0);
         if (rdinit) copy_row(rdinit, k, s1.dinit, 0);
     }
