@@ -24,18 +24,6 @@
 #define CONV_TLW 128  /* positions per dweight/dbias partial */
 #define CONV_WG_MAX 256
 
-static ssmix_status cv_wg(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, size_t *wg)
-{
-    size_t m = 0;
-    ssmix_status st = dev->max_group_size(dev->impl, k, io, &m);
-    if (st != SSMIX_SUCCESS) return st;
-    if (m > CONV_WG_MAX) m = CONV_WG_MAX;
-    size_t p = 1;
-    while (p * 2 <= m) p *= 2;
-    *wg = p;
-    return SSMIX_SUCCESS;
-}
-
 static ssmix_status cv_launch(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, int64_t groups, size_t wg,
                               const ssmix_kargs *a)
 {
@@ -51,7 +39,7 @@ static ssmix_status cv_launch(const ssmix_gpu_device *dev, ssmix_kernel_id k, ss
 static ssmix_status cv_items(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, int64_t items, const ssmix_kargs *a)
 {
     size_t wg = 1;
-    ssmix_status st = cv_wg(dev, k, io, &wg);
+    ssmix_status st = ssmix_gpu_group_size(dev, k, io, CONV_WG_MAX, &wg);
     if (st != SSMIX_SUCCESS) return st;
     return cv_launch(dev, k, io, ssmix_cdiv(items, (int64_t)wg), wg, a);
 }
@@ -90,7 +78,7 @@ static ssmix_status cv_run_fwd(const ssmix_gpu_device *dev, const ssmix_conv1d_p
     const ssmix_view none = {0};
     cv_tile t = cv_plan_tile(p->seqlen, p->channels, p->width, p->x.stride[1], p->x.stride[2]);
     size_t wg = 1;
-    CV_CHECK(cv_wg(dev, SSMIX_K_conv_fwd, p->io_dtype, &wg));
+    CV_CHECK(ssmix_gpu_group_size(dev, SSMIX_K_conv_fwd, p->io_dtype, CONV_WG_MAX, &wg));
     ssmix_kargs a;
     a.n = 0;
     ka_view(&a, &p->x, 3);
@@ -159,7 +147,7 @@ ssmix_status ssmix_gpu_conv1d_backward(const ssmix_gpu_device *dev, const ssmix_
     if (p->dx.present) {
         cv_tile t = cv_plan_tile(L, C, W, p->dx.stride[1], p->dx.stride[2]);
         size_t wg = 1;
-        CV_CHECK(cv_wg(dev, SSMIX_K_conv_bwd_dx, p->io_dtype, &wg));
+        CV_CHECK(ssmix_gpu_group_size(dev, SSMIX_K_conv_bwd_dx, p->io_dtype, CONV_WG_MAX, &wg));
         a.n = 0;
         ka_buf(&a, ws);
         ka_i64(&a, off_g);

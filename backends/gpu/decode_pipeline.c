@@ -12,21 +12,11 @@
 
 #define DEC_WG_MAX 256 /* mirrors kernels/decode.cl */
 
-static size_t pow2_floor(size_t x)
-{
-    size_t p = 1;
-    while (p * 2 <= x) p *= 2;
-    return p;
-}
-
 ssmix_status ssmix_gpu_ssd_decode(const ssmix_gpu_device *dev, const ssmix_ssd_decode_problem *p)
 {
-    size_t wg = 0;
-    ssmix_status st = dev->max_group_size(dev->impl, SSMIX_K_ssd_decode_step, p->io_dtype, &wg);
+    size_t wg = 1;
+    ssmix_status st = ssmix_gpu_group_size(dev, SSMIX_K_ssd_decode_step, p->io_dtype, DEC_WG_MAX, &wg);
     if (st != SSMIX_SUCCESS) return st;
-    if (wg < 1) wg = 1;
-    if (wg > DEC_WG_MAX) wg = DEC_WG_MAX;
-    wg = pow2_floor(wg);
     size_t nl = 1;
     while (nl < (size_t)p->dstate && nl < wg) nl *= 2;
     /* no more work-items than the head has elements (P rows of nl lanes) */

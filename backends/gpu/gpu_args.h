@@ -1,11 +1,12 @@
 /*
- * Building the argument list of a kernel launch (gpu_device.h's contract), shared by every pipeline
- * of backends/gpu/: append arguments in the kernel's declaration order, then pass `n` and `a` to
- * ssmix_gpu_device.launch.
+ * Launch helpers shared by every pipeline of backends/gpu/: the argument list of a kernel launch
+ * (gpu_device.h's contract: append arguments in the kernel's declaration order, then pass `n` and `a`
+ * to ssmix_gpu_device.launch) and work-group sizing.
  */
 #ifndef SSMIX_GPU_ARGS_H
 #define SSMIX_GPU_ARGS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gpu_device.h"
@@ -50,5 +51,24 @@ static inline void ka_view(ssmix_kargs *k, const ssmix_view *v, int nd)
 }
 
 static inline int64_t ssmix_cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+static inline size_t ssmix_pow2_floor(size_t x)
+{
+    size_t p = 1;
+    while (p * 2 <= x) p *= 2;
+    return p;
+}
+
+/* The largest power-of-two work-group size <= cap that the device allows for kernel k (at least 1). */
+static inline ssmix_status ssmix_gpu_group_size(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io,
+                                                size_t cap, size_t *wg)
+{
+    size_t m = 0;
+    ssmix_status st = dev->max_group_size(dev->impl, k, io, &m);
+    if (st != SSMIX_SUCCESS) return st;
+    if (m > cap) m = cap;
+    *wg = ssmix_pow2_floor(m);
+    return SSMIX_SUCCESS;
+}
 
 #endif

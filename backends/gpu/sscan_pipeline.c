@@ -37,29 +37,11 @@ static void ka_bc(ssmix_kargs *k, const ssmix_view *v, int is_const)
     ka_i32(k, is_const);
 }
 
-static size_t pow2_floor(size_t x)
-{
-    size_t p = 1;
-    while (p * 2 <= x) p *= 2;
-    return p;
-}
-
 #define CHECK(x)                                   \
     do {                                           \
         ssmix_status st_ = (x);                    \
         if (st_ != SSMIX_SUCCESS) return st_;      \
     } while (0)
-
-/* Largest power-of-two work-group <= cap that the device allows for kernel k. */
-static ssmix_status query_wg(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, size_t cap, size_t *wg)
-{
-    size_t m = 0;
-    CHECK(dev->max_group_size(dev->impl, k, io, &m));
-    if (m < 1) m = 1;
-    if (m > cap) m = cap;
-    *wg = pow2_floor(m);
-    return SSMIX_SUCCESS;
-}
 
 /* One work-item per element over `items`. */
 static ssmix_status launch_items(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, int64_t items,
@@ -67,7 +49,7 @@ static ssmix_status launch_items(const ssmix_gpu_device *dev, ssmix_kernel_id k,
 {
     if (items <= 0) return SSMIX_SUCCESS;
     size_t wg;
-    CHECK(query_wg(dev, k, io, WG_1D, &wg));
+    CHECK(ssmix_gpu_group_size(dev, k, io, WG_1D, &wg));
     int64_t groups = ssmix_cdiv(items, (int64_t)wg);
     if (groups > INT32_MAX)
         return dev->host->set_error(SSMIX_ERROR_UNSUPPORTED, "sscan: %s needs %lld work-groups (limit %d); the problem is too large",
@@ -93,7 +75,7 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_sscan_pro
     if (backward) {
         size_t cap = SSCAN_W;
         while (cap / 2 >= (size_t)pl->dpg && cap > 1) cap /= 2; /* no wider than a group */
-        CHECK(query_wg(dev, SSMIX_K_sscan_bwd_main, p->io_dtype, cap, &pl->wmain));
+        CHECK(ssmix_gpu_group_size(dev, SSMIX_K_sscan_bwd_main, p->io_dtype, cap, &pl->wmain));
         pl->ndblk = ssmix_cdiv(pl->dpg, (int64_t)pl->wmain);
     }
     int64_t off = 0;

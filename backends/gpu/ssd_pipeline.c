@@ -63,12 +63,6 @@ typedef struct ssd_plan {
     int64_t total; /* floats */
 } ssd_plan;
 
-static size_t pow2_floor(size_t x)
-{
-    size_t p = 1;
-    while (p * 2 <= x) p *= 2;
-    return p;
-}
 static size_t pow2_ceil(size_t x)
 {
     size_t p = 1;
@@ -78,17 +72,6 @@ static size_t pow2_ceil(size_t x)
 
 static const ssmix_kernel_id tile_kernels[] = {SSMIX_K_ssd_chunk_state, SSMIX_K_ssd_chunk_scan, SSMIX_K_ssd_bwd_dx,
                                                SSMIX_K_ssd_bwd_dB, SSMIX_K_ssd_bwd_dC, SSMIX_K_ssd_bwd_pairs};
-
-static ssmix_status query_wg(const ssmix_gpu_device *dev, ssmix_kernel_id k, ssmix_dtype io, size_t *wg)
-{
-    size_t m = 0;
-    ssmix_status st = dev->max_group_size(dev->impl, k, io, &m);
-    if (st != SSMIX_SUCCESS) return st;
-    if (m < 1) m = 1;
-    if (m > WG_MAX) m = WG_MAX;
-    *wg = pow2_floor(m);
-    return SSMIX_SUCCESS;
-}
 
 /* Halve the larger of two tile edges until their product fits. */
 static void fit2(int *a, int *b, size_t cap)
@@ -118,7 +101,7 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
     size_t cap = (size_t)WG_MAX * TILE_R;
     for (int k = 0; k < SSMIX_KERNEL_COUNT; ++k) pl->wg[k] = 1;
     for (int k = SSMIX_K_ssd_chunk_cumsum; k <= SSMIX_K_ssd_reduce_heads; ++k) {
-        ssmix_status st = query_wg(dev, (ssmix_kernel_id)k, p->io_dtype, &pl->wg[k]);
+        ssmix_status st = ssmix_gpu_group_size(dev, (ssmix_kernel_id)k, p->io_dtype, WG_MAX, &pl->wg[k]);
         if (st != SSMIX_SUCCESS) return st;
     }
     pl->varlen = p->cu_seqlens.present;
@@ -129,7 +112,7 @@ static ssmix_status make_plan(const ssmix_gpu_device *dev, const ssmix_ssd_probl
     }
     if (pl->varlen)
         for (int k = SSMIX_K_ssd_varlen_seq; k <= SSMIX_K_ssd_varlen_v; ++k) {
-            ssmix_status st = query_wg(dev, (ssmix_kernel_id)k, p->io_dtype, &pl->wg[k]);
+            ssmix_status st = ssmix_gpu_group_size(dev, (ssmix_kernel_id)k, p->io_dtype, WG_MAX, &pl->wg[k]);
             if (st != SSMIX_SUCCESS) return st;
         }
     for (size_t i = 0; i < sizeof tile_kernels / sizeof tile_kernels[0]; ++i) {
