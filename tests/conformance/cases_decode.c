@@ -153,8 +153,6 @@ static ssmix_status dec_run(conf_runner *r, conf_side side, void *user)
     return SSMIX_SUCCESS;
 }
 
-static double softplus_d(double v) { return v > 20 ? v : log1p(exp(v)); }
-
 static int run_dec_case(conf_runner *r, const dec_case *c, const char *label)
 {
     dec_state S;
@@ -181,7 +179,7 @@ static int run_dec_case(conf_runner *r, const dec_case *c, const char *label)
     conf_fill_normal(r, S.C, 0, 1);
     double *v = conf_values(S.dt);
     for (int64_t i = 0; i < conf_numel(S.dt); ++i)
-        v[i] = c->softplus ? conf_randn(r) * 0.5 - 2.0 : softplus_d(conf_randn(r) - 4.0);
+        v[i] = c->softplus ? conf_randn(r) * 0.5 - 2.0 : conf_softplus(conf_randn(r) - 4.0);
     v = conf_values(S.A);
     for (int64_t h = 0; h < c->H; ++h) v[h] = -exp(conf_randu(r));
     if (c->D) {

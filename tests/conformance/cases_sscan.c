@@ -271,12 +271,10 @@ static ssmix_status sc_pool(conf_runner *r, conf_side s, void *user)
     return ssmix_sscan_decode(conf_ctx(r, s), &S->params, &d);
 }
 
-static double softplus_d(double v) { return v > 20 ? v : log1p(exp(v)); }
-
 static void fill_delta(conf_runner *r, conf_tensor *t, int softplus)
 {
     double *v = conf_values(t);
-    for (int64_t i = 0; i < conf_numel(t); ++i) v[i] = softplus ? conf_randn(r) * 0.5 - 2.0 : softplus_d(conf_randn(r) - 4.0);
+    for (int64_t i = 0; i < conf_numel(t); ++i) v[i] = softplus ? conf_randn(r) * 0.5 - 2.0 : conf_softplus(conf_randn(r) - 4.0);
 }
 
 /* delta_bias ~ N(0,1) under softplus; raw delta has no clamp, so its bias stays >= 0 (0.01 |N(0,1)|):

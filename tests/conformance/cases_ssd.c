@@ -216,8 +216,6 @@ static ssmix_status ssd_bwd(conf_runner *r, conf_side s, void *user)
     return ssmix_ssd_backward(conf_ctx(r, s), &S->params, &t);
 }
 
-static double softplus_d(double v) { return v > 20 ? v : log1p(exp(v)); }
-
 static int run_ssd_case(conf_runner *r, const ssd_case *c, const char *label)
 {
     ssd_state S;
@@ -262,7 +260,7 @@ static int run_ssd_case(conf_runner *r, const ssd_case *c, const char *label)
     conf_fill_normal(r, S.C, 0, 1);
     double *v = conf_values(S.dt);
     for (int64_t i = 0; i < conf_numel(S.dt); ++i)
-        v[i] = c->softplus ? conf_randn(r) * 0.5 - 2.0 : softplus_d(conf_randn(r) - 4.0);
+        v[i] = c->softplus ? conf_randn(r) * 0.5 - 2.0 : conf_softplus(conf_randn(r) - 4.0);
     v = conf_values(S.A);
     for (int64_t h = 0; h < c->H; ++h) v[h] = c->amode ? -0.5 * fabs(conf_randn(r)) : -exp(conf_randu(r));
     if (c->D) {

@@ -490,6 +490,8 @@ int conf_execute(conf_runner *r, const char *label, int group, conf_op_fn fn, vo
     return nf;
 }
 
+double conf_softplus(double v) { return v > 20 ? v : log1p(exp(v)); }
+
 /* ---------------------------------------------------------------- suites */
 
 extern const conf_suite conf_suite_ssd;

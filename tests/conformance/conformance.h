@@ -80,6 +80,9 @@ double conf_randn(conf_runner *r);
 double conf_randu(conf_runner *r); /* [0, 1) */
 uint64_t conf_rand_u64(conf_runner *r);
 
+/* softplus_thr of OPS.md section 0, for cases that shape their dt/delta data through it. */
+double conf_softplus(double v);
+
 /* A tensor of the current case. `group` 0 = input; >= 1 = output of the conf_execute() call with
  * that group (poisoned before, compared after). Shapes up to 4 dims. tol is used for outputs. */
 conf_tensor *conf_tensor_new(conf_runner *r, const char *name, ssmix_dtype dt, int ndim, const int64_t *shape,
