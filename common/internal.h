@@ -17,8 +17,10 @@
 #endif
 
 /* ---- errors (status.c) */
-/* Record the thread's last error (printf format) and return `status`. */
-ssmix_status ssmix_set_error(ssmix_status status, const char *fmt, ...) SSMIX_PRINTF(2, 3);
+/* Record the thread's last error (printf format) and return `status`. Exported (not in ssmix.h) so
+ * that programs which link the CPU reference objects directly (the oracle self-tests, the ssmix
+ * tool) record their errors in libssmix's one per-thread error state. */
+SSMIX_API ssmix_status ssmix_set_error(ssmix_status status, const char *fmt, ...) SSMIX_PRINTF(2, 3);
 ssmix_status ssmix_set_errorv(ssmix_status status, const char *fmt, va_list ap);
 void ssmix_clear_error(void);
 

@@ -67,7 +67,8 @@ typedef struct bench_cli {
     int backward, warmup, iters, rotate;
 } bench_cli;
 
-/* The operators of ssmix_bench_ops.c: is `op` one of them; run it (exit status 0/1/2). */
+/* The operator table (ssmix_bench_ops.c): is `op` one of its rows; run it (exit status 0/1/2);
+ * list the rows with their --shape fields and --mode choices. */
 int bench_ops_has(const char *op);
 int bench_ops_run(const bench_cli *cli);
 void bench_ops_usage(FILE *f);

@@ -1,8 +1,10 @@
 /*
- * `ssmix bench` for the operators of OPS.md sections 3-6: gated linear attention, selective scan,
- * short convolutions and the decode steps. Same timing and output as SSD / the mixer
- * (ssmix_bench.c, bench_util.c); each operator is a row of the table below: its --shape fields, how
- * it allocates its tensors and makes one call, and its FLOP model.
+ * The operators of `ssmix bench` (the command line is ssmix_bench.c, timing bench_util.c): each is a
+ * row of the table at the end, with its --shape fields and --mode choices, how it allocates its
+ * tensors and makes one timed call, and its FLOP model. Inputs are random per OPS.md section 8
+ * (x, B, C, delta ~ N(0,1); dt = N(0,1)*0.5 - 2 used with softplus; A = -exp(U(0,1)); D, biases
+ * ~ N(0,1)); --rotate K input sets are used in turn so consecutive calls do not find their inputs in
+ * a cache.
  *
  * Byte model: every tensor read counted once and every tensor written once, in its storage dtype
  * (forward: inputs + outputs; --backward adds the inputs again, dout and the gradients; a decode
@@ -15,7 +17,7 @@
 
 #include "bench_util.h"
 
-#define MAXT 20 /* tensors per operator */
+#define MAXT 24 /* tensors per operator */
 
 typedef enum role { R_NONE = 0, R_IN, R_DOUT, R_OUT, R_GRAD, R_INOUT } role;
 
@@ -50,6 +52,104 @@ static ssmix_status mk(opbench *o, btensor *t, int slot, role ro, ssmix_dtype dt
 
 #define V(i) bench_view(&t[i])
 #define TRY(x) do { ssmix_status st_ = (x); if (st_ != SSMIX_SUCCESS) return st_; } while (0)
+
+/* ---------------------------------------------------------------- SSD and the mixer
+ * shape b,L,H,P,N,G,Q; SSD with D (H) and dt_bias; the mixer in Hydra mode (separate direction
+ * tensors, per-token delta) or Bi-Mamba2 mode (shared tensors, D (H)); softplus on dt.
+ * FLOPs: the matrix products of the chunked algorithm, per batch row, head and chunk of q positions:
+ *   forward   CB = C B^T 2qqN, chunk state X^T (w B) 2qPN, state passing 2PN,
+ *             chunk output (CB.decay) X 2qqP + C H^T 2qPN            = 2qqN + 2qqP + 4qPN + 2PN
+ *   backward  recomputed CB, chunk states, state passing 2qqN + 2qPN + 2PN; dScores = dY X^T and
+ *             dX_intra 4qqP; dC_intra, dB_intra 4qqN; dC_inter, dH, dX_state, dB_state 8qPN;
+ *             state passing backward 2PN                             = 6qqN + 4qqP + 10qPN + 4PN
+ * The mixer runs two scans (one per direction): twice the SSD count. */
+enum { Q_X, Q_DT, Q_A, Q_B, Q_C, Q_D, Q_DTB, Q_DTb, Q_Bb, Q_Cb, Q_DELTA, Q_OUT, Q_DOUT, Q_DX, Q_DDT, Q_DA, Q_DB,
+       Q_DC, Q_DD, Q_DDTB, Q_DDTb, Q_DBb, Q_DCb, Q_DDELTA };
+
+static int is_hydra(const opbench *o) { return o->d->modes && o->mode == 0; }
+
+static ssmix_status scan_alloc(opbench *o, btensor *t, bench_rng *r)
+{
+    int64_t b = o->s[0], L = o->s[1], H = o->s[2], P = o->s[3], N = o->s[4], G = o->s[5];
+    int64_t sx[4] = {b, L, H, P}, sdt[3] = {b, L, H}, sh[1] = {H}, sbc[4] = {b, L, G, N};
+    ssmix_dtype io = o->cli->io;
+    TRY(mk(o, t, Q_X, R_IN, io, 4, sx, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_DT, R_IN, io, 3, sdt, FILL_DT, r));
+    TRY(mk(o, t, Q_A, R_IN, SSMIX_F32, 1, sh, FILL_A, r));
+    TRY(mk(o, t, Q_B, R_IN, io, 4, sbc, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_C, R_IN, io, 4, sbc, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_DTB, R_IN, SSMIX_F32, 1, sh, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_OUT, R_OUT, io, 4, sx, FILL_NONE, r));
+    TRY(mk(o, t, Q_DOUT, R_DOUT, io, 4, sx, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_DX, R_GRAD, io, 4, sx, FILL_NONE, r));
+    TRY(mk(o, t, Q_DDT, R_GRAD, io, 3, sdt, FILL_NONE, r));
+    TRY(mk(o, t, Q_DA, R_GRAD, SSMIX_F32, 1, sh, FILL_NONE, r));
+    TRY(mk(o, t, Q_DB, R_GRAD, io, 4, sbc, FILL_NONE, r));
+    TRY(mk(o, t, Q_DC, R_GRAD, io, 4, sbc, FILL_NONE, r));
+    TRY(mk(o, t, Q_DDTB, R_GRAD, SSMIX_F32, 1, sh, FILL_NONE, r));
+    if (!is_hydra(o)) {
+        TRY(mk(o, t, Q_D, R_IN, SSMIX_F32, 1, sh, FILL_NORMAL, r));
+        return mk(o, t, Q_DD, R_GRAD, SSMIX_F32, 1, sh, FILL_NONE, r);
+    }
+    TRY(mk(o, t, Q_DTb, R_IN, io, 3, sdt, FILL_DT, r));
+    TRY(mk(o, t, Q_Bb, R_IN, io, 4, sbc, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_Cb, R_IN, io, 4, sbc, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_DELTA, R_IN, io, 3, sdt, FILL_NORMAL, r));
+    TRY(mk(o, t, Q_DDTb, R_GRAD, io, 3, sdt, FILL_NONE, r));
+    TRY(mk(o, t, Q_DBb, R_GRAD, io, 4, sbc, FILL_NONE, r));
+    TRY(mk(o, t, Q_DCb, R_GRAD, io, 4, sbc, FILL_NONE, r));
+    return mk(o, t, Q_DDELTA, R_GRAD, io, 3, sdt, FILL_NONE, r);
+}
+
+static ssmix_status ssd_call(opbench *o, btensor *t)
+{
+    ssmix_ssd_params p;
+    ssmix_ssd_params_init(&p);
+    p.chunk_size = o->s[6];
+    p.dt_softplus = 1;
+    ssmix_ssd_tensors s;
+    memset(&s, 0, sizeof s);
+    s.x = V(Q_X), s.dt = V(Q_DT), s.A = V(Q_A), s.B = V(Q_B), s.C = V(Q_C), s.D = V(Q_D), s.dt_bias = V(Q_DTB);
+    s.out = V(Q_OUT);
+    TRY(ssmix_ssd_forward(o->ctx, &p, &s));
+    if (!o->cli->backward) return SSMIX_SUCCESS;
+    s.out = NULL;
+    s.dout = V(Q_DOUT), s.dx = V(Q_DX), s.ddt = V(Q_DDT), s.dA = V(Q_DA), s.dB = V(Q_DB), s.dC = V(Q_DC);
+    s.dD = V(Q_DD), s.ddt_bias = V(Q_DDTB);
+    return ssmix_ssd_backward(o->ctx, &p, &s);
+}
+
+static ssmix_status qsmix_call(opbench *o, btensor *t)
+{
+    ssmix_qsmix_params p;
+    ssmix_qsmix_params_init(&p);
+    p.mode = is_hydra(o) ? SSMIX_QSMIX_HYDRA : SSMIX_QSMIX_BIMAMBA2;
+    p.chunk_size = o->s[6];
+    p.dt_softplus = 1;
+    ssmix_qsmix_tensors s;
+    memset(&s, 0, sizeof s);
+    s.x = V(Q_X), s.A = V(Q_A), s.dt_bias = V(Q_DTB), s.dt_f = V(Q_DT), s.B_f = V(Q_B), s.C_f = V(Q_C);
+    s.dt_b = V(Q_DTb), s.B_b = V(Q_Bb), s.C_b = V(Q_Cb), s.D = V(Q_D), s.delta = V(Q_DELTA), s.out = V(Q_OUT);
+    TRY(ssmix_qsmix_forward(o->ctx, &p, &s));
+    if (!o->cli->backward) return SSMIX_SUCCESS;
+    s.out = NULL;
+    s.dout = V(Q_DOUT), s.dx = V(Q_DX), s.dA = V(Q_DA), s.ddt_bias = V(Q_DDTB), s.dD = V(Q_DD);
+    s.ddelta = V(Q_DDELTA), s.ddt_f = V(Q_DDT), s.dB_f = V(Q_DB), s.dC_f = V(Q_DC), s.ddt_b = V(Q_DDTb);
+    s.dB_b = V(Q_DBb), s.dC_b = V(Q_DCb);
+    return ssmix_qsmix_backward(o->ctx, &p, &s);
+}
+
+static double scan_flops(const opbench *o)
+{
+    double P = (double)o->s[3], N = (double)o->s[4], fwd = 0.0, bwd = 0.0;
+    for (int64_t c0 = 0; c0 < o->s[1]; c0 += o->s[6]) {
+        double q = (double)(o->s[1] - c0 < o->s[6] ? o->s[1] - c0 : o->s[6]);
+        fwd += 2 * q * q * N + 2 * q * q * P + 4 * q * P * N + 2 * P * N;
+        bwd += 6 * q * q * N + 4 * q * q * P + 10 * q * P * N + 4 * P * N;
+    }
+    double per_head = fwd + (o->cli->backward ? bwd : 0.0);
+    return per_head * (double)o->s[0] * (double)o->s[2] * (o->d->modes ? 2.0 : 1.0);
+}
 
 /* ---------------------------------------------------------------- gated linear attention
  * shape b,L,H,K,V,Q; modes causal, bidirectional. FLOPs per (b,h) and chunk of q rows: scores
@@ -301,6 +401,11 @@ static double conv_update_flops(const opbench *o)
 /* ---------------------------------------------------------------- the table */
 
 static const opdesc ops[] = {
+    {"ssd", "b,L,H,P,N,G,Q", NULL, "causal chunked scan (Mamba-2), D (H), dt_bias, softplus; H % G == 0", 1,
+     scan_alloc, ssd_call, scan_flops},
+    {"qsmix", "b,L,H,P,N,G,Q", "hydra,bimamba",
+     "bidirectional mixer; hydra: separate direction tensors, per-token delta; bimamba: shared, D (H)", 1,
+     scan_alloc, qsmix_call, scan_flops},
     {"gla", "b,L,H,K,V,Q", "causal,bidirectional",
      "gated linear attention (HGRN2/GLA), Q = chunk size 1..64, scale K^-0.5", 1, gla_alloc, gla_call, gla_flops},
     {"sscan", "b,D,L,N,G", "per-token,constant",
@@ -328,7 +433,7 @@ int bench_ops_has(const char *op) { return find(op) != NULL; }
 
 void bench_ops_usage(FILE *f)
 {
-    fprintf(f, "\nOther operators (--shape fields; --mode choices, the first is the default):\n");
+    fprintf(f, "\nOperators (--shape fields; --mode choices, the first is the default):\n");
     for (int i = 0; i < NOPS; i++)
         fprintf(f, "  --op %-12s --shape %-12s %s%s%s%s\n", ops[i].name, ops[i].fields, ops[i].modes ? "--mode " : "",
                 ops[i].modes ? ops[i].modes : "", ops[i].modes ? "\n                                    " : "",
