@@ -1,6 +1,6 @@
 /*
- * Shared pieces of `ssmix bench` (ssmix_bench.c: SSD and the mixer; ssmix_bench_ops.c: the other
- * operators): random inputs, benchmark tensors, the timing loop and small parsing/JSON helpers.
+ * Shared pieces of `ssmix bench` (ssmix_bench.c: the command line; ssmix_bench_ops.c: the operator
+ * table): random inputs, benchmark tensors, the timing loop and small parsing/JSON helpers.
  */
 #ifndef SSMIX_BENCH_UTIL_H
 #define SSMIX_BENCH_UTIL_H
