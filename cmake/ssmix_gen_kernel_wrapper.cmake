@@ -5,9 +5,9 @@
 #   cmake -DSSMIX_KERNEL_FILE=<kernels/x.cl> -DSSMIX_DTYPE=<0|1|2> -DSSMIX_TABLE=<identifier>
 #         -DSSMIX_OUTPUT=<wrapper.cu|.hip> [-DSSMIX_PRELUDE=<header>] -P ssmix_gen_kernel_wrapper.cmake
 #
-# Kernels are found by their declaration, `KERNEL void KNAME(name)(`, the form kernels/dialect.h
-# prescribes; every kernel file is therefore picked up without a hand-kept list. A kernel that is
-# compiled conditionally (#if around the whole kernel) is not supported by this scan.
+# Kernels are found by their declaration, `KERNEL void KNAME(name)(` (or `KERNEL KERNEL_BOUNDS(t, g)
+# void KNAME(name)(`), the form kernels/dialect.h prescribes; every kernel file is therefore picked
+# up without a hand-kept list. A kernel that is compiled conditionally (#if around the whole kernel) is not supported by this scan.
 foreach(v SSMIX_KERNEL_FILE SSMIX_DTYPE SSMIX_TABLE SSMIX_OUTPUT)
   if(NOT DEFINED ${v})
     message(FATAL_ERROR "ssmix_gen_kernel_wrapper.cmake: ${v} is not set")
@@ -17,7 +17,7 @@ endforeach()
 file(READ "${SSMIX_KERNEL_FILE}" _src)
 # Drop // comments line by line so that a kernel mentioned in a comment is not taken for one.
 string(REGEX REPLACE "//[^\n]*" "" _src "${_src}")
-string(REGEX MATCHALL "KERNEL[ \t\r\n]+void[ \t\r\n]+KNAME[ \t]*\\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\\)"
+string(REGEX MATCHALL "KERNEL[ \t\r\n]+(KERNEL_BOUNDS[ \t]*\\([0-9, \t]*\\)[ \t\r\n]+)?void[ \t\r\n]+KNAME[ \t]*\\([ \t]*[A-Za-z_][A-Za-z0-9_]*[ \t]*\\)"
        _decls "${_src}")
 set(_names "")
 foreach(d IN LISTS _decls)

@@ -5,8 +5,9 @@
  * Kernel bodies use only these macros/types plus plain C; anything target-specific belongs here.
  *
  * Rules for kernel code
- * - Kernels: `KERNEL void KNAME(name)(...)`. Buffer arguments are `GLOBAL T *base, i64 base_off`
- *   pairs (OpenCL cannot offset a cl_mem on the host); index with 64-bit arithmetic.
+ * - Kernels: `KERNEL void KNAME(name)(...)` (or `KERNEL KERNEL_BOUNDS(t, g) void ...`, below).
+ *   Buffer arguments are `GLOBAL T *base, i64 base_off` pairs (OpenCL cannot offset a cl_mem on the
+ *   host); index with 64-bit arithmetic.
  * - Work-group arrays are declared at kernel scope with `SHARED T a[N];` and passed to device
  *   functions as `LOCAL T *`. Device functions are `DEVICE`.
  * - No warp/subgroup width is assumed anywhere: PoCL has no subgroups, CDNA waves are 64 wide,
@@ -113,6 +114,17 @@ DEVICE void ssmix_f16_store(u16 *p, i64 i, float v) { p[i] = __half_as_ushort(__
 #error "kernels/dialect.h: unknown target (expected OpenCL C, CUDA or HIP)"
 #endif
 
+/* KERNEL_BOUNDS(threads, groups), written between KERNEL and void: the kernel is launched with at most
+ * `threads` work-items per group, and CUDA should keep `groups` groups resident per multiprocessor
+ * (nvcc caps registers to fit). An occupancy hint only: HIP takes the first number, OpenCL neither. */
+#if defined(SSMIX_TARGET_CUDA)
+#define KERNEL_BOUNDS(threads, groups) __launch_bounds__(threads, groups)
+#elif defined(SSMIX_TARGET_HIP)
+#define KERNEL_BOUNDS(threads, groups) __launch_bounds__(threads)
+#else
+#define KERNEL_BOUNDS(threads, groups)
+#endif
+
 /* ------------------------------------------------------------------ shared by every target */
 
 /* bf16 is a 16-bit integer on every target (OpenCL 1.2 has no bf16 type): widen by shifting,
@@ -157,8 +169,18 @@ typedef u16 io_t;
  * memory; backends/gpu/ssd_pipeline.c mirrors both values. */
 #define SSMIX_TILE 32
 #define SSMIX_TILE_R 4
+/* Longest k-slab (e.g. of the state size N) a kernel may hold in local memory next to its 32-row
+ * tiles: 128 on CUDA and HIP (the largest SSD kernel then uses about 44 KB of their 48/64 KB), 64 on
+ * OpenCL, whose guaranteed minimum is 32 KB of local memory. */
+#if defined(SSMIX_TARGET_OPENCL)
+#define SSMIX_TILE_K 64
+#else
+#define SSMIX_TILE_K 128
+#endif
 
-/* Element (row, col) owned by accumulator slot r of the calling work-item; returns 0 if none. */
+/* Element (row, col) owned by accumulator slot r of the calling work-item; returns 0 if none. Slots
+ * need not be filled in order (a target with matrix units may leave slot 1 empty and use slot 2), so
+ * callers skip an empty slot with `continue`, never `break`. */
 DEVICE int ssmix_tile_elem(int r, int rows, int cols, int *row, int *col)
 {
     int e = LID(0) + r * LSIZE(0);
@@ -176,8 +198,10 @@ DEVICE int ssmix_tile_elem(int r, int rows, int cols, int *row, int *col)
  * Kernels touch accumulators only through ssmix_tile_elem() and ssmix_tile_mac(), so a target with
  * matrix units (mma/WMMA, MFMA) may replace the two together with its own fragment layout, provided
  * every work-item owns at most SSMIX_TILE_R elements of a rows x cols tile and ssmix_tile_elem()
- * names them. Operand tiles are valid for rows x K and K x cols only (rows/cols up to SSMIX_TILE,
- * K up to SSMIX_TILE; the local arrays are SSMIX_TILE x SSMIX_TILE, entries beyond need not be 0). */
+ * names them; the product itself need not contain a barrier, and callers may not rely on one. Operand
+ * tiles are valid for rows x K and K x cols only (rows/cols up to SSMIX_TILE, K up to SSMIX_TILE_K;
+ * entries beyond need not be 0). Local arrays are the kernel's, with any pitch; pitches that keep a
+ * matrix unit's operand reads apart in the memory banks are in the kernels (ssd.cl). */
 DEVICE void ssmix_tile_mac(float *acc, const LOCAL float *A, int a_rs, int a_ks, const LOCAL float *Bt,
                            int b_ks, int b_cs, int K, int rows, int cols)
 {
@@ -190,6 +214,15 @@ DEVICE void ssmix_tile_mac(float *acc, const LOCAL float *A, int a_rs, int a_ks,
         for (int k = 0; k < K; ++k) s += a[k * a_ks] * b[k * b_ks];
         acc[r] = s;
     }
+}
+
+/* The same product when both operands hold values of the I/O dtype exactly (loaded inputs, not
+ * intermediates): a target may then multiply them in that 16-bit format, which is exact, with fp32
+ * accumulation. Same contract as ssmix_tile_mac otherwise. */
+DEVICE void ssmix_tile_mac_io(float *acc, const LOCAL float *A, int a_rs, int a_ks, const LOCAL float *Bt,
+                              int b_ks, int b_cs, int K, int rows, int cols)
+{
+    ssmix_tile_mac(acc, A, a_rs, a_ks, Bt, b_ks, b_cs, K, rows, cols);
 }
 
 DEVICE float ssmix_sigmoid(float v) { return 1.0f / (1.0f + EXPF(-v)); }

@@ -74,6 +74,48 @@ DEVICE void ssd_zero_acc(float *acc)
     for (int r = 0; r < SSD_R; ++r) acc[r] = 0.0f;
 }
 
+/* Pitches (in floats) of local tiles. A matrix unit reads an operand fragment as 8 rows x 4
+ * k-columns per warp (CUDA mma.m16n8k8: row g = lane / 4, k = lane % 4): a pitch of 4 (mod 32) puts
+ * the fragment of a [row][k] tile in 32 distinct banks, a pitch of 8 (mod 32) that of a [k][col]
+ * tile (the plain pitch 32 made 4- and 8-way bank conflicts). */
+#define SSD_KN SSMIX_TILE_K  /* N slab of ssd_chunk_scan */
+#define SSD_LDK (SSD_KN + 4) /* [row][n] slabs: C, B, state rows */
+#define SSD_LDR (SSD_T + 4)  /* [row][k] tiles */
+#define SSD_LDC (SSD_T + 8)  /* [k][col] tiles */
+#define SSD_LDX2 (2 * SSD_T + 8) /* [k][col] tile of two p-tiles (ssd_chunk_scan) */
+#define SSD_BS_SIZE (SSD_LDK > SSD_LDX2 ? SSD_T * SSD_LDK : SSD_T * SSD_LDX2)
+
+/* Smallest s with 2^s >= n (n >= 1). */
+DEVICE int ssd_log2_ceil(int n)
+{
+    int s = 0;
+    while ((1 << s) < n) ++s;
+    return s;
+}
+
+/* Tile loaders: dst[r * ld + k] = element (r, k) = src[base + r * rs + k * ks] of a block of nr rows
+ * and nk columns, for r < SSD_T (rows nr.. are zero-filled) and k < nk (columns beyond are left alone:
+ * tile products never read them). 2^kshift >= nk columns per row map work-items without a division;
+ * consecutive work-items take consecutive columns (coalesced when ks == 1). */
+DEVICE void ssd_load_io(LOCAL float *dst, int ld, const GLOBAL io_t *src, i64 base, i64 rs, i64 ks, int nr, int nk,
+                        int kshift)
+{
+    const int kw = 1 << kshift;
+    for (int e = LID(0); e < (SSD_T << kshift); e += LSIZE(0)) {
+        int r = e >> kshift, k = e & (kw - 1);
+        if (k < nk) dst[r * ld + k] = r < nr ? LOAD_IO(src, base + r * rs + k * ks) : 0.0f;
+    }
+}
+DEVICE void ssd_load_f32(LOCAL float *dst, int ld, const GLOBAL float *src, i64 base, i64 rs, i64 ks, int nr, int nk,
+                         int kshift)
+{
+    const int kw = 1 << kshift;
+    for (int e = LID(0); e < (SSD_T << kshift); e += LSIZE(0)) {
+        int r = e >> kshift, k = e & (kw - 1);
+        if (k < nk) dst[r * ld + k] = r < nr ? src[base + r * rs + k * ks] : 0.0f;
+    }
+}
+
 /* ======================================================================== forward (and recompute)
  *
  * ssd_chunk_cumsum: one work-item per (b, h, c). dl = clamp(softplus?(dt + dt_bias)), lam = its
@@ -112,8 +154,8 @@ KERNEL void KNAME(ssd_chunk_state)(V4(const io_t, u), V4(const io_t, z), i32 has
                                    GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_out, SSD_SIZES, i32 mode, i32 tp,
                                    i32 tn, i32 npt, i32 nnt)
 {
-    SHARED float Us[SSD_T * SSD_T];
-    SHARED float Vs[SSD_T * SSD_T];
+    SHARED float Us[SSD_T * SSD_LDC];
+    SHARED float Vs[SSD_T * SSD_LDC];
     SHARED float wk[SSD_T];
     int lid = LID(0), nth = LSIZE(0);
     i64 gid = GID(0);
@@ -155,14 +197,14 @@ KERNEL void KNAME(ssd_chunk_state)(V4(const io_t, u), V4(const io_t, z), i32 has
                 if (has_z) val *= ssmix_silu(LDV(z, b, t, h, p0 + p));
                 val *= wk[k];
             }
-            Us[k * SSD_T + p] = val;
+            Us[k * SSD_LDC + p] = val;
         }
         for (int e = lid; e < kk * tn; e += nth) {
             int k = e / tn, n = e - k * tn;
-            Vs[k * SSD_T + n] = n < nn ? LDV(v, b, t0 + k0 + k, g, n0 + n) : 0.0f;
+            Vs[k * SSD_LDC + n] = n < nn ? LDV(v, b, t0 + k0 + k, g, n0 + n) : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc, Us, 1, SSD_T, Vs, SSD_T, 1, kk, tp, tn);
+        ssmix_tile_mac(acc, Us, 1, SSD_LDC, Vs, SSD_LDC, 1, kk, tp, tn);
     }
     GLOBAL float *out = ws + off_out + ((b * nc + c) * H + h) * P * N;
     /* varlen: mode 0 adds the initial state of a sequence that starts in this chunk and is still
@@ -221,23 +263,26 @@ KERNEL void KNAME(ssd_state_passing)(V4(const float, init), i32 has_init, V4(flo
     if (has_fin) fin[AT4(fin, b, h, p, n)] = s;
 }
 
-/* ssd_chunk_scan: one work-group per (b, c, h, i-tile, p-tile); output tile tq x tp of
+/* ssd_chunk_scan: one work-group per (b, c, h, i-tile, pair of p-tiles); output tiles tq x tp of
  *   y_i[p] = [seq_i == s_prev] exp(lam_i) sum_n C_i[n] H_c[p,n]
  *          + sum_{j <= i, seq_j == seq_i} (C_i . B_j) exp(lam_i - lam_j) dl_j x_j[p]  + Dterm
+ * for the p-tiles 2 pg and 2 pg + 1 (the second may be empty), so that the weighted C_i B_j^T block,
+ * the costly part, is computed once for up to 2 tp head channels.
  * Forward (bwd == 0): out = y * silu(z) (or y). Backward recompute (bwd == 1, needs z): writes
  * dz = dout * y * sigma(z) (1 + z (1 - sigma(z))) into `out`.
- * The C B^T block of each j-tile is computed over N in slabs into local memory (Ss), weighted, and
- * multiplied with the x tile. */
-KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V2(const float, D),
-                                  i32 has_D, V4(const io_t, z), i32 has_z, V2(const i32, seq), i32 has_seq,
-                                  V4(const io_t, dout), V4(io_t, out), i32 bwd, V4(const float, vs), i32 has_vs,
-                                  i64 off_lseq, GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_st, SSD_SIZES,
-                                  i32 tq, i32 tp, i32 nit, i32 npt)
+ * N is covered in slabs of SSD_KN. When N fits in one slab (N <= 128 on CUDA and HIP) the rows C_i
+ * are loaded once and stay in local memory for the whole j loop. For each j-tile, C_i B_j^T is one
+ * tile product over the slab (both operands are inputs: exact 16-bit products where the target has
+ * them), weighted into Ss and multiplied with the x tile, which reuses the B_j slab's local memory. */
+KERNEL KERNEL_BOUNDS(256, 2) void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm),
+                                  V2(const float, D), i32 has_D, V4(const io_t, z), i32 has_z, V2(const i32, seq),
+                                  i32 has_seq, V4(const io_t, dout), V4(io_t, out), i32 bwd, V4(const float, vs),
+                                  i32 has_vs, i64 off_lseq, GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_st,
+                                  SSD_SIZES, i32 tq, i32 tp, i32 nit, i32 npg)
 {
-    SHARED float As[SSD_T * SSD_T];
-    SHARED float Bs[SSD_T * SSD_T];
-    SHARED float Ss[SSD_T * SSD_T];
-    SHARED float Xs[SSD_T * SSD_T];
+    SHARED float Cs[SSD_T * SSD_LDK];
+    SHARED float Bs[SSD_BS_SIZE]; /* B_j slab, state rows H_c[p, :], or the x tile (pitch SSD_LDX2) */
+    SHARED float Ss[SSD_T * SSD_LDR];
     SHARED float lam_i[SSD_T];
     SHARED float fac_i[SSD_T];
     SHARED float lam_j[SSD_T];
@@ -246,8 +291,8 @@ KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(cons
     SHARED i32 seq_j[SSD_T];
     int lid = LID(0), nth = LSIZE(0);
     i64 gid = GID(0);
-    int pt = (int)(gid % npt);
-    gid /= npt;
+    int pg = (int)(gid % npg);
+    gid /= npg;
     int it = (int)(gid % nit);
     gid /= nit;
     i64 h = gid % H;
@@ -258,12 +303,19 @@ KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(cons
     i64 i0 = (i64)it * tq;
     if (i0 >= qc) return;
     int ni = (int)IMIN((i64)tq, qc - i0);
-    i64 p0 = (i64)pt * tp;
-    int np = (int)IMIN((i64)tp, P - p0);
+    /* p-tile a = [pa, pa + npa), p-tile b = [pa + tp, pa + tp + npb); colsb = 0 when b is empty */
+    i64 pa = (i64)pg * 2 * tp;
+    int npa = (int)IMIN((i64)tp, P - pa);
+    int npb = (int)IMAX((i64)0, IMIN((i64)tp, P - pa - tp));
+    int colsb = npb > 0 ? tp : 0;
     i64 bh = b * H + h;
     const GLOBAL float *dl = ws + off_dl + bh * L + t0;
     const GLOBAL float *lam = ws + off_lam + bh * L + t0;
     const GLOBAL float *st = ws + off_st + ((b * nc + c) * H + h) * P * N;
+    const int c_resident = N <= SSD_KN;
+    const i64 c_base = AT4(Cm, b, t0 + i0, g, (i64)0), b_base = AT4(Bm, b, t0, g, (i64)0);
+    const i64 x_base = AT4(x, b, t0, h, pa);
+    const int nshift = ssd_log2_ceil((int)IMIN((i64)SSD_KN, N)), xshift = ssd_log2_ceil(2 * tp);
     i32 s_prev = SEQ(b, t0 - 1);
     for (int r = lid; r < tq; r += nth) {
         float lv = 0.0f, f = 0.0f;
@@ -277,23 +329,27 @@ KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(cons
         seq_i[r] = s;
         fac_i[r] = f;
     }
-    float acc[SSD_R];
-    ssd_zero_acc(acc);
+    float acca[SSD_R], accb[SSD_R];
+    ssd_zero_acc(acca);
+    ssd_zero_acc(accb);
 
-    /* inter-chunk term: acc += (fac_i C_i) . H_c[p, :] */
-    for (i64 n0 = 0; n0 < N; n0 += SSD_T) {
-        int kn = (int)IMIN((i64)SSD_T, N - n0);
+    /* inter-chunk term: acc = C_i . H_c[p, :] over N, then scaled by fac_i row by row */
+    for (i64 n0 = 0; n0 < N; n0 += SSD_KN) {
+        int kn = (int)IMIN((i64)SSD_KN, N - n0);
         BARRIER();
-        for (int e = lid; e < tq * kn; e += nth) {
-            int r = e / kn, k = e - r * kn;
-            As[r * SSD_T + k] = (r < ni && fac_i[r] != 0.0f) ? fac_i[r] * LDV(Cm, b, t0 + i0 + r, g, n0 + k) : 0.0f;
-        }
-        for (int e = lid; e < tp * kn; e += nth) {
-            int p = e / kn, k = e - p * kn;
-            Bs[k * SSD_T + p] = p < np ? st[(p0 + p) * N + n0 + k] : 0.0f;
-        }
+        ssd_load_io(Cs, SSD_LDK, Cm, c_base + n0 * Cm_s3, Cm_s1, Cm_s3, ni, kn, nshift);
+        ssd_load_f32(Bs, SSD_LDK, st, pa * N + n0, N, 1, npa, kn, nshift);
         BARRIER();
-        ssmix_tile_mac(acc, As, SSD_T, 1, Bs, SSD_T, 1, kn, tq, tp);
+        ssmix_tile_mac(acca, Cs, SSD_LDK, 1, Bs, 1, SSD_LDK, kn, tq, tp);
+        BARRIER();
+        ssd_load_f32(Bs, SSD_LDK, st, (pa + tp) * N + n0, N, 1, npb, kn, nshift);
+        BARRIER();
+        ssmix_tile_mac(accb, Cs, SSD_LDK, 1, Bs, 1, SSD_LDK, kn, tq, colsb);
+    }
+    for (int r = 0; r < SSD_R; ++r) {
+        int i, p;
+        if (ssmix_tile_elem(r, tq, tp, &i, &p)) acca[r] = fac_i[i] != 0.0f ? acca[r] * fac_i[i] : 0.0f;
+        if (ssmix_tile_elem(r, tq, colsb, &i, &p)) accb[r] = fac_i[i] != 0.0f ? accb[r] * fac_i[i] : 0.0f;
     }
 
     /* intra-chunk term over the j-tiles up to the diagonal one */
@@ -307,55 +363,55 @@ KERNEL void KNAME(ssd_chunk_scan)(V4(const io_t, x), V4(const io_t, Bm), V4(cons
         }
         float sacc[SSD_R];
         ssd_zero_acc(sacc);
-        for (i64 n0 = 0; n0 < N; n0 += SSD_T) {
-            int kn = (int)IMIN((i64)SSD_T, N - n0);
+        for (i64 n0 = 0; n0 < N; n0 += SSD_KN) {
+            int kn = (int)IMIN((i64)SSD_KN, N - n0);
             BARRIER();
-            for (int e = lid; e < tq * kn; e += nth) {
-                int r = e / kn, k = e - r * kn;
-                As[r * SSD_T + k] = r < ni ? LDV(Cm, b, t0 + i0 + r, g, n0 + k) : 0.0f;
-                Bs[r * SSD_T + k] = r < nj ? LDV(Bm, b, t0 + j0 + r, g, n0 + k) : 0.0f;
-            }
+            if (!c_resident) ssd_load_io(Cs, SSD_LDK, Cm, c_base + n0 * Cm_s3, Cm_s1, Cm_s3, ni, kn, nshift);
+            ssd_load_io(Bs, SSD_LDK, Bm, b_base + j0 * Bm_s1 + n0 * Bm_s3, Bm_s1, Bm_s3, nj, kn, nshift);
             BARRIER();
-            ssmix_tile_mac(sacc, As, SSD_T, 1, Bs, 1, SSD_T, kn, tq, tq);
+            ssmix_tile_mac_io(sacc, Cs, SSD_LDK, 1, Bs, 1, SSD_LDK, kn, tq, tq);
         }
         for (int r = 0; r < SSD_R; ++r) {
             int i, j;
-            if (!ssmix_tile_elem(r, tq, tq, &i, &j)) break;
+            if (!ssmix_tile_elem(r, tq, tq, &i, &j)) continue;
             float val = 0.0f;
             if (i < ni && j < nj && j0 + j <= i0 + i && seq_i[i] == seq_j[j])
                 val = sacc[r] * EXPF(lam_i[i] - lam_j[j]) * dl_j[j];
-            Ss[i * SSD_T + j] = val;
+            Ss[i * SSD_LDR + j] = val;
         }
-        for (int e = lid; e < nj * tp; e += nth) {
-            int j = e / tp, p = e - j * tp;
-            Xs[j * SSD_T + p] = p < np ? LDV(x, b, t0 + j0 + j, h, p0 + p) : 0.0f;
-        }
+        BARRIER(); /* every C_i B_j^T product is done with Bs */
+        ssd_load_io(Bs, SSD_LDX2, x, x_base + j0 * x_s1, x_s1, x_s3, nj, npa + npb, xshift);
         BARRIER();
-        ssmix_tile_mac(acc, Ss, SSD_T, 1, Xs, SSD_T, 1, nj, tq, tp);
+        ssmix_tile_mac(acca, Ss, SSD_LDR, 1, Bs, SSD_LDX2, 1, nj, tq, tp);
+        ssmix_tile_mac(accb, Ss, SSD_LDR, 1, Bs + tp, SSD_LDX2, 1, nj, tq, colsb);
     }
 
-    for (int r = 0; r < SSD_R; ++r) {
-        int i, p;
-        if (!ssmix_tile_elem(r, tq, tp, &i, &p)) break;
-        if (i >= ni || p >= np) continue;
-        i64 t = t0 + i0 + i, pp = p0 + p;
-        float y = acc[r];
-        if (has_vs && seq_i[i] != s_prev) {
-            /* varlen: the sequence started in this chunk; its initial state decays by exp(lseq) */
-            i32 k = seq_i[i];
-            float sum = 0.0f;
-            for (i64 n = 0; n < N; ++n) sum += LDV(Cm, b, t, g, n) * vs[AT4(vs, (i64)k, h, pp, n)];
-            y += EXPF(ws[off_lseq + bh * L + t]) * sum;
-        }
-        if (has_D) y += D[AT2(D, h, pp)] * LDV(x, b, t, h, pp);
-        if (!bwd) {
-            if (has_z) y *= ssmix_silu(LDV(z, b, t, h, pp));
-            STORE_IO(out, AT4(out, b, t, h, pp), y);
-        } else {
-            float zv = LDV(z, b, t, h, pp);
-            float sg = ssmix_sigmoid(zv);
-            float dz = LDV(dout, b, t, h, pp) * y * sg * (1.0f + zv * (1.0f - sg));
-            STORE_IO(out, AT4(out, b, t, h, pp), dz);
+    for (int q = 0; q < 2; ++q) {
+        const i64 p0 = q == 0 ? pa : pa + tp;
+        const int np = q == 0 ? npa : npb;
+        for (int r = 0; r < SSD_R; ++r) {
+            int i, p;
+            if (!ssmix_tile_elem(r, tq, q == 0 ? tp : colsb, &i, &p)) continue;
+            if (i >= ni || p >= np) continue;
+            i64 t = t0 + i0 + i, pp = p0 + p;
+            float y = q == 0 ? acca[r] : accb[r];
+            if (has_vs && seq_i[i] != s_prev) {
+                /* varlen: the sequence started in this chunk; its initial state decays by exp(lseq) */
+                i32 k = seq_i[i];
+                float sum = 0.0f;
+                for (i64 n = 0; n < N; ++n) sum += LDV(Cm, b, t, g, n) * vs[AT4(vs, (i64)k, h, pp, n)];
+                y += EXPF(ws[off_lseq + bh * L + t]) * sum;
+            }
+            if (has_D) y += D[AT2(D, h, pp)] * LDV(x, b, t, h, pp);
+            if (!bwd) {
+                if (has_z) y *= ssmix_silu(LDV(z, b, t, h, pp));
+                STORE_IO(out, AT4(out, b, t, h, pp), y);
+            } else {
+                float zv = LDV(z, b, t, h, pp);
+                float sg = ssmix_sigmoid(zv);
+                float dz = LDV(dout, b, t, h, pp) * y * sg * (1.0f + zv * (1.0f - sg));
+                STORE_IO(out, AT4(out, b, t, h, pp), dz);
+            }
         }
     }
 }
@@ -393,16 +449,16 @@ KERNEL void KNAME(ssd_dstate_passing)(V4(const float, dfin), i32 has_dfin, V4(fl
  *   dx_j[p]    = dl_j (inner + st) + Dcoef g_j[p]
  * and, for the dt gradient, the per-p-tile partial sums X1_j = sum_p x_j[p] inner_j[p] and
  * X2_j = sum_p x_j[p] st_j[p] into ws [b][h][p-tile][t] (reduced in ssd_bwd_ddt, in tile order). */
-KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V2(const float, D),
+KERNEL KERNEL_BOUNDS(256, 2) void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V2(const float, D),
                               i32 has_D, V4(const io_t, z), i32 has_z, V4(const io_t, dout), V2(const i32, seq),
                               i32 has_seq, V4(io_t, dx), i32 has_dx, i32 want_x12, V4(const float, vs), i32 has_vs,
                               GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_dst, i64 off_x1, i64 off_x2, SSD_SIZES,
                               i32 tq, i32 tp, i32 njt, i32 npt)
 {
-    SHARED float As[SSD_T * SSD_T];
-    SHARED float Bs[SSD_T * SSD_T];
-    SHARED float Ss[SSD_T * SSD_T];
-    SHARED float Xs[SSD_T * SSD_T];
+    SHARED float As[SSD_T * SSD_LDR];
+    SHARED float Bs[SSD_T * SSD_LDR];
+    SHARED float Ss[SSD_T * SSD_LDR];
+    SHARED float Xs[SSD_T * SSD_LDC];
     SHARED float lam_j[SSD_T];
     SHARED float fac_j[SSD_T];
     SHARED float vfac_j[SSD_T];
@@ -456,14 +512,14 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         BARRIER();
         for (int e = lid; e < tq * kn; e += nth) {
             int r = e / kn, k = e - r * kn;
-            As[r * SSD_T + k] = (r < nj && fac_j[r] != 0.0f) ? fac_j[r] * LDV(Bm, b, t0 + j0 + r, g, n0 + k) : 0.0f;
+            As[r * SSD_LDR + k] = (r < nj && fac_j[r] != 0.0f) ? fac_j[r] * LDV(Bm, b, t0 + j0 + r, g, n0 + k) : 0.0f;
         }
         for (int e = lid; e < tp * kn; e += nth) {
             int p = e / kn, k = e - p * kn;
-            Bs[k * SSD_T + p] = p < np ? dst[(p0 + p) * N + n0 + k] : 0.0f;
+            Bs[k * SSD_LDR + p] = p < np ? dst[(p0 + p) * N + n0 + k] : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc2, As, SSD_T, 1, Bs, SSD_T, 1, kn, tq, tp);
+        ssmix_tile_mac(acc2, As, SSD_LDR, 1, Bs, SSD_LDR, 1, kn, tq, tp);
     }
 
     /* intra-chunk term over the i-tiles from the diagonal one to the end of the chunk */
@@ -481,31 +537,31 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
             BARRIER();
             for (int e = lid; e < tq * kn; e += nth) {
                 int r = e / kn, k = e - r * kn;
-                As[r * SSD_T + k] = r < nj ? LDV(Bm, b, t0 + j0 + r, g, n0 + k) : 0.0f;
-                Bs[r * SSD_T + k] = r < ni ? LDV(Cm, b, t0 + i0 + r, g, n0 + k) : 0.0f;
+                As[r * SSD_LDR + k] = r < nj ? LDV(Bm, b, t0 + j0 + r, g, n0 + k) : 0.0f;
+                Bs[r * SSD_LDR + k] = r < ni ? LDV(Cm, b, t0 + i0 + r, g, n0 + k) : 0.0f;
             }
             BARRIER();
-            ssmix_tile_mac(sacc, As, SSD_T, 1, Bs, 1, SSD_T, kn, tq, tq); /* row j, col i */
+            ssmix_tile_mac_io(sacc, As, SSD_LDR, 1, Bs, 1, SSD_LDR, kn, tq, tq); /* row j, col i */
         }
         for (int r = 0; r < SSD_R; ++r) {
             int j, i;
-            if (!ssmix_tile_elem(r, tq, tq, &j, &i)) break;
+            if (!ssmix_tile_elem(r, tq, tq, &j, &i)) continue;
             float val = 0.0f;
             if (j < nj && i < ni && i0 + i >= j0 + j && seq_i[i] == seq_j[j])
                 val = sacc[r] * EXPF(lam_i[i] - lam_j[j]);
-            Ss[j * SSD_T + i] = val;
+            Ss[j * SSD_LDR + i] = val;
         }
         for (int e = lid; e < ni * tp; e += nth) {
             int i = e / tp, p = e - i * tp;
-            Xs[i * SSD_T + p] = p < np ? LDG(b, t0 + i0 + i, h, p0 + p) : 0.0f;
+            Xs[i * SSD_LDC + p] = p < np ? LDG(b, t0 + i0 + i, h, p0 + p) : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc, Ss, SSD_T, 1, Xs, SSD_T, 1, ni, tq, tp);
+        ssmix_tile_mac(acc, Ss, SSD_LDR, 1, Xs, SSD_LDC, 1, ni, tq, tp);
     }
 
     for (int r = 0; r < SSD_R; ++r) {
         int j, p;
-        if (!ssmix_tile_elem(r, tq, tp, &j, &p)) break;
+        if (!ssmix_tile_elem(r, tq, tp, &j, &p)) continue;
         if (j >= nj || p >= np) continue;
         i64 t = t0 + j0 + j, pp = p0 + p;
         if (vfac_j[j] != 0.0f) {
@@ -520,8 +576,8 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         }
         if (want_x12) {
             float xv = LDV(x, b, t, h, pp);
-            As[j * SSD_T + p] = xv * acc[r];
-            Bs[j * SSD_T + p] = xv * acc2[r];
+            As[j * SSD_LDR + p] = xv * acc[r];
+            Bs[j * SSD_LDR + p] = xv * acc2[r];
         }
     }
     BARRIER(); /* unconditional: see the barrier rule in dialect.h */
@@ -529,8 +585,8 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         for (int j = lid; j < nj; j += nth) {
             float s1 = 0.0f, s2 = 0.0f;
             for (int p = 0; p < np; ++p) {
-                s1 += As[j * SSD_T + p];
-                s2 += Bs[j * SSD_T + p];
+                s1 += As[j * SSD_LDR + p];
+                s2 += Bs[j * SSD_LDR + p];
             }
             i64 o = (bh * npt + pt) * L + t0 + j0 + j;
             ws[off_x1 + o] = s1;
@@ -544,15 +600,15 @@ KERNEL void KNAME(ssd_bwd_dx)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
  *                    + [seq_j == s_last] exp(lam_last - lam_j) sum_p x_j[p] dH_{c+1}[p,n] )
  * direct != 0 (one head per group): stored to dB; else to the per-head partial ws [b][t][h][n],
  * summed over the heads of each group in order by ssd_reduce_heads. */
-KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io_t, z), i32 has_z,
+KERNEL KERNEL_BOUNDS(256, 2) void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io_t, z), i32 has_z,
                               V4(const io_t, dout), V2(const i32, seq), i32 has_seq, V4(io_t, dB), i32 direct,
                               V4(const float, vs), i32 has_vs, GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_dst,
                               i64 off_part, SSD_SIZES, i32 tq, i32 tn, i32 njt, i32 nnt)
 {
-    SHARED float As[SSD_T * SSD_T];
-    SHARED float Bs[SSD_T * SSD_T];
-    SHARED float Ss[SSD_T * SSD_T];
-    SHARED float Xs[SSD_T * SSD_T];
+    SHARED float As[SSD_T * SSD_LDR];
+    SHARED float Bs[SSD_T * SSD_LDR];
+    SHARED float Ss[SSD_T * SSD_LDR];
+    SHARED float Xs[SSD_T * SSD_LDC];
     SHARED float lam_j[SSD_T];
     SHARED float fac_j[SSD_T];
     SHARED float vfac_j[SSD_T];
@@ -605,14 +661,14 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
         BARRIER();
         for (int e = lid; e < tq * kp; e += nth) {
             int r = e / kp, k = e - r * kp;
-            As[r * SSD_T + k] = (r < nj && fac_j[r] != 0.0f) ? fac_j[r] * LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
+            As[r * SSD_LDR + k] = (r < nj && fac_j[r] != 0.0f) ? fac_j[r] * LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
         }
         for (int e = lid; e < kp * tn; e += nth) {
             int k = e / tn, n = e - k * tn;
-            Bs[k * SSD_T + n] = n < nn ? dst[(q0 + k) * N + n0 + n] : 0.0f;
+            Bs[k * SSD_LDR + n] = n < nn ? dst[(q0 + k) * N + n0 + n] : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc, As, SSD_T, 1, Bs, SSD_T, 1, kp, tq, tn);
+        ssmix_tile_mac(acc, As, SSD_LDR, 1, Bs, SSD_LDR, 1, kp, tq, tn);
     }
 
     for (i64 i0 = j0; i0 < qc; i0 += tq) {
@@ -629,31 +685,31 @@ KERNEL void KNAME(ssd_bwd_dB)(V4(const io_t, x), V4(const io_t, Cm), V4(const io
             BARRIER();
             for (int e = lid; e < tq * kp; e += nth) {
                 int r = e / kp, k = e - r * kp;
-                As[r * SSD_T + k] = r < nj ? LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
-                Bs[r * SSD_T + k] = r < ni ? LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
+                As[r * SSD_LDR + k] = r < nj ? LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
+                Bs[r * SSD_LDR + k] = r < ni ? LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
             }
             BARRIER();
-            ssmix_tile_mac(gacc, As, SSD_T, 1, Bs, 1, SSD_T, kp, tq, tq); /* row j, col i */
+            ssmix_tile_mac(gacc, As, SSD_LDR, 1, Bs, 1, SSD_LDR, kp, tq, tq); /* row j, col i */
         }
         for (int r = 0; r < SSD_R; ++r) {
             int j, i;
-            if (!ssmix_tile_elem(r, tq, tq, &j, &i)) break;
+            if (!ssmix_tile_elem(r, tq, tq, &j, &i)) continue;
             float val = 0.0f;
             if (j < nj && i < ni && i0 + i >= j0 + j && seq_i[i] == seq_j[j])
                 val = gacc[r] * EXPF(lam_i[i] - lam_j[j]);
-            Ss[j * SSD_T + i] = val;
+            Ss[j * SSD_LDR + i] = val;
         }
         for (int e = lid; e < ni * tn; e += nth) {
             int i = e / tn, n = e - i * tn;
-            Xs[i * SSD_T + n] = n < nn ? LDV(Cm, b, t0 + i0 + i, g, n0 + n) : 0.0f;
+            Xs[i * SSD_LDC + n] = n < nn ? LDV(Cm, b, t0 + i0 + i, g, n0 + n) : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc, Ss, SSD_T, 1, Xs, SSD_T, 1, ni, tq, tn);
+        ssmix_tile_mac(acc, Ss, SSD_LDR, 1, Xs, SSD_LDC, 1, ni, tq, tn);
     }
 
     for (int r = 0; r < SSD_R; ++r) {
         int j, n;
-        if (!ssmix_tile_elem(r, tq, tn, &j, &n)) break;
+        if (!ssmix_tile_elem(r, tq, tn, &j, &n)) continue;
         if (j >= nj || n >= nn) continue;
         i64 t = t0 + j0 + j;
         float a = acc[r];
@@ -679,10 +735,10 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
                               GLOBAL float *ws, i64 off_dl, i64 off_lam, i64 off_st, i64 off_part, i64 off_a,
                               SSD_SIZES, i32 tq, i32 tn, i32 nit, i32 nnt)
 {
-    SHARED float As[SSD_T * SSD_T];
-    SHARED float Bs[SSD_T * SSD_T];
-    SHARED float Ss[SSD_T * SSD_T];
-    SHARED float Xs[SSD_T * SSD_T];
+    SHARED float As[SSD_T * SSD_LDR];
+    SHARED float Bs[SSD_T * SSD_LDR];
+    SHARED float Ss[SSD_T * SSD_LDR];
+    SHARED float Xs[SSD_T * SSD_LDC];
     SHARED float lam_i[SSD_T];
     SHARED float fac_i[SSD_T];
     SHARED float lam_j[SSD_T];
@@ -732,14 +788,14 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
         BARRIER();
         for (int e = lid; e < tq * kp; e += nth) {
             int r = e / kp, k = e - r * kp;
-            As[r * SSD_T + k] = (r < ni && fac_i[r] != 0.0f) ? fac_i[r] * LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
+            As[r * SSD_LDR + k] = (r < ni && fac_i[r] != 0.0f) ? fac_i[r] * LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
         }
         for (int e = lid; e < kp * tn; e += nth) {
             int k = e / tn, n = e - k * tn;
-            Bs[k * SSD_T + n] = n < nn ? st[(q0 + k) * N + n0 + n] : 0.0f;
+            Bs[k * SSD_LDR + n] = n < nn ? st[(q0 + k) * N + n0 + n] : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc2, As, SSD_T, 1, Bs, SSD_T, 1, kp, tq, tn);
+        ssmix_tile_mac(acc2, As, SSD_LDR, 1, Bs, SSD_LDR, 1, kp, tq, tn);
     }
 
     for (i64 j0 = 0; j0 <= i0; j0 += tq) {
@@ -757,31 +813,31 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
             BARRIER();
             for (int e = lid; e < tq * kp; e += nth) {
                 int r = e / kp, k = e - r * kp;
-                As[r * SSD_T + k] = r < ni ? LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
-                Bs[r * SSD_T + k] = r < nj ? LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
+                As[r * SSD_LDR + k] = r < ni ? LDG(b, t0 + i0 + r, h, q0 + k) : 0.0f;
+                Bs[r * SSD_LDR + k] = r < nj ? LDV(x, b, t0 + j0 + r, h, q0 + k) : 0.0f;
             }
             BARRIER();
-            ssmix_tile_mac(gacc, As, SSD_T, 1, Bs, 1, SSD_T, kp, tq, tq); /* row i, col j */
+            ssmix_tile_mac(gacc, As, SSD_LDR, 1, Bs, 1, SSD_LDR, kp, tq, tq); /* row i, col j */
         }
         for (int r = 0; r < SSD_R; ++r) {
             int i, j;
-            if (!ssmix_tile_elem(r, tq, tq, &i, &j)) break;
+            if (!ssmix_tile_elem(r, tq, tq, &i, &j)) continue;
             float val = 0.0f;
             if (i < ni && j < nj && j0 + j <= i0 + i && seq_i[i] == seq_j[j])
                 val = gacc[r] * EXPF(lam_i[i] - lam_j[j]) * dl_j[j];
-            Ss[i * SSD_T + j] = val;
+            Ss[i * SSD_LDR + j] = val;
         }
         for (int e = lid; e < nj * tn; e += nth) {
             int j = e / tn, n = e - j * tn;
-            Xs[j * SSD_T + n] = n < nn ? LDV(Bm, b, t0 + j0 + j, g, n0 + n) : 0.0f;
+            Xs[j * SSD_LDC + n] = n < nn ? LDV(Bm, b, t0 + j0 + j, g, n0 + n) : 0.0f;
         }
         BARRIER();
-        ssmix_tile_mac(acc, Ss, SSD_T, 1, Xs, SSD_T, 1, nj, tq, tn);
+        ssmix_tile_mac(acc, Ss, SSD_LDR, 1, Xs, SSD_LDC, 1, nj, tq, tn);
     }
 
     for (int r = 0; r < SSD_R; ++r) {
         int i, n;
-        if (!ssmix_tile_elem(r, tq, tn, &i, &n)) break;
+        if (!ssmix_tile_elem(r, tq, tn, &i, &n)) continue;
         if (i >= ni || n >= nn) continue;
         i64 t = t0 + i0 + i;
         if (has_vs && seq_i[i] != s_prev) {
@@ -795,13 +851,13 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
             if (direct) STORE_IO(dC, AT4(dC, b, t, g, n0 + n), val);
             else ws[off_part + ((b * L + t) * H + h) * N + n0 + n] = val;
         }
-        if (want_a) As[i * SSD_T + n] = LDV(Cm, b, t, g, n0 + n) * acc2[r];
+        if (want_a) As[i * SSD_LDR + n] = LDV(Cm, b, t, g, n0 + n) * acc2[r];
     }
     BARRIER();
     if (want_a) {
         for (int i = lid; i < ni; i += nth) {
             float s = 0.0f;
-            for (int n = 0; n < nn; ++n) s += As[i * SSD_T + n];
+            for (int n = 0; n < nn; ++n) s += As[i * SSD_LDR + n];
             ws[off_a + (bh * nnt + nt) * L + t0 + i0 + i] = s;
         }
     }
@@ -820,14 +876,14 @@ KERNEL void KNAME(ssd_bwd_dC)(V4(const io_t, x), V4(const io_t, Bm), V4(const io
  * One work-group per (b, c, h, block): it forms its row tiles (bj < blk), its diagonal tile and its
  * column tiles (bi > blk) in a fixed order, so every sum is deterministic. Outputs ws [b][h][t] for
  * RS, CS, INB and [b][c][h][nbmax][nbmax] for tot. */
-KERNEL void KNAME(ssd_bwd_pairs)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V4(const io_t, z),
+KERNEL KERNEL_BOUNDS(256, 2) void KNAME(ssd_bwd_pairs)(V4(const io_t, x), V4(const io_t, Bm), V4(const io_t, Cm), V4(const io_t, z),
                                  i32 has_z, V4(const io_t, dout), V2(const i32, seq), i32 has_seq, GLOBAL float *ws,
                                  i64 off_dl, i64 off_lam, i64 off_rs, i64 off_cs, i64 off_inb, i64 off_tot, SSD_SIZES,
                                  i32 tb, i32 nbmax)
 {
-    SHARED float As[SSD_T * SSD_T];
-    SHARED float Bs[SSD_T * SSD_T];
-    SHARED float Ts[SSD_T * SSD_T];
+    SHARED float As[SSD_T * SSD_LDR];
+    SHARED float Bs[SSD_T * SSD_LDR];
+    SHARED float Ts[SSD_T * SSD_LDR];
     SHARED float rsum[SSD_T];
     SHARED float csum[SSD_T];
     SHARED float tmp[SSD_T];
@@ -876,36 +932,36 @@ KERNEL void KNAME(ssd_bwd_pairs)(V4(const io_t, x), V4(const io_t, Bm), V4(const
             BARRIER();
             for (int e = lid; e < tb * kn; e += nth) {
                 int r = e / kn, q = e - r * kn;
-                As[r * SSD_T + q] = r < nr ? LDV(Cm, b, t0 + r0 + r, g, n0 + q) : 0.0f;
-                Bs[r * SSD_T + q] = r < ncl ? LDV(Bm, b, t0 + c0 + r, g, n0 + q) : 0.0f;
+                As[r * SSD_LDR + q] = r < nr ? LDV(Cm, b, t0 + r0 + r, g, n0 + q) : 0.0f;
+                Bs[r * SSD_LDR + q] = r < ncl ? LDV(Bm, b, t0 + c0 + r, g, n0 + q) : 0.0f;
             }
             BARRIER();
-            ssmix_tile_mac(cacc, As, SSD_T, 1, Bs, 1, SSD_T, kn, tb, tb);
+            ssmix_tile_mac_io(cacc, As, SSD_LDR, 1, Bs, 1, SSD_LDR, kn, tb, tb);
         }
         for (i64 q0 = 0; q0 < P; q0 += SSD_T) {
             int kp = (int)IMIN((i64)SSD_T, P - q0);
             BARRIER();
             for (int e = lid; e < tb * kp; e += nth) {
                 int r = e / kp, q = e - r * kp;
-                As[r * SSD_T + q] = r < nr ? LDG(b, t0 + r0 + r, h, q0 + q) : 0.0f;
-                Bs[r * SSD_T + q] = r < ncl ? LDV(x, b, t0 + c0 + r, h, q0 + q) : 0.0f;
+                As[r * SSD_LDR + q] = r < nr ? LDG(b, t0 + r0 + r, h, q0 + q) : 0.0f;
+                Bs[r * SSD_LDR + q] = r < ncl ? LDV(x, b, t0 + c0 + r, h, q0 + q) : 0.0f;
             }
             BARRIER();
-            ssmix_tile_mac(gacc, As, SSD_T, 1, Bs, 1, SSD_T, kp, tb, tb);
+            ssmix_tile_mac(gacc, As, SSD_LDR, 1, Bs, 1, SSD_LDR, kp, tb, tb);
         }
         for (int r = 0; r < SSD_R; ++r) {
             int i, j;
-            if (!ssmix_tile_elem(r, tb, tb, &i, &j)) break;
+            if (!ssmix_tile_elem(r, tb, tb, &i, &j)) continue;
             float val = 0.0f;
             if (i < nr && j < ncl && c0 + j < r0 + i && seq_r[i] == seq_c[j])
                 val = cacc[r] * gacc[r] * EXPF(lam_r[i] - lam_c[j]) * dl_c[j];
-            Ts[i * SSD_T + j] = val;
+            Ts[i * SSD_LDR + j] = val;
         }
         BARRIER();
         if (k < blk) {
             for (int i = lid; i < nr; i += nth) {
                 float s = 0.0f;
-                for (int j = 0; j < ncl; ++j) s += Ts[i * SSD_T + j];
+                for (int j = 0; j < ncl; ++j) s += Ts[i * SSD_LDR + j];
                 tmp[i] = s;
                 rsum[i] += s;
             }
@@ -913,13 +969,13 @@ KERNEL void KNAME(ssd_bwd_pairs)(V4(const io_t, x), V4(const io_t, Bm), V4(const
             for (int l = lid; l < no; l += nth) {
                 float s = 0.0f;
                 for (int i = l; i < nr; ++i)
-                    for (int j = 0; j < l; ++j) s += Ts[i * SSD_T + j];
+                    for (int j = 0; j < l; ++j) s += Ts[i * SSD_LDR + j];
                 ws[off_inb + bh * L + t0 + o0 + l] = s;
             }
         } else {
             for (int j = lid; j < ncl; j += nth) {
                 float s = 0.0f;
-                for (int i = 0; i < nr; ++i) s += Ts[i * SSD_T + j];
+                for (int i = 0; i < nr; ++i) s += Ts[i * SSD_LDR + j];
                 csum[j] += s;
             }
         }

@@ -363,8 +363,9 @@ static ssmix_status run_scan(const ssmix_gpu_device *dev, const ssmix_ssd_proble
     ka_i32(&a, pl->tq);
     ka_i32(&a, pl->tp);
     ka_i32(&a, pl->nit);
-    ka_i32(&a, pl->npt);
-    return launch(dev, SSMIX_K_ssd_chunk_scan, p->io_dtype, pl->b * pl->nc * pl->H * pl->nit * pl->npt,
+    int64_t npg = ssmix_cdiv(pl->npt, 2); /* the kernel takes the p-tiles in pairs */
+    ka_i32(&a, (int32_t)npg);
+    return launch(dev, SSMIX_K_ssd_chunk_scan, p->io_dtype, pl->b * pl->nc * pl->H * pl->nit * npg,
                   pl->wg[SSMIX_K_ssd_chunk_scan], &a);
 }
 

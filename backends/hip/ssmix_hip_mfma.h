@@ -80,5 +80,6 @@ DEVICE void ssmix_hip_tile_mac(float *acc, const LOCAL float *A, int a_rs, int a
 }
 
 #define ssmix_tile_mac ssmix_hip_tile_mac
+#define ssmix_tile_mac_io ssmix_hip_tile_mac /* fp32 MFMA either way */
 
 #endif
